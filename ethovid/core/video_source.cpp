@@ -1,49 +1,27 @@
 #include "ethovid/core/video_source.hpp"
 
-#include <cstdio>
-
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/hash.hpp"
+#include "ethovid/core/image_sequence.hpp"
 
 namespace ethovid::core {
 
 namespace fs = std::filesystem;
 
 bool is_image_pattern(const std::string& source) {
-  return source.find('%') != std::string::npos && !fs::exists(source);
+  std::error_code ec;
+  return !fs::exists(source, ec) && parse_sequence_pattern(source).has_value();
 }
-
-namespace {
-
-fs::path pattern_file(const std::string& pattern, long index) {
-  std::vector<char> buffer(pattern.size() + 64);
-  std::snprintf(buffer.data(), buffer.size(), pattern.c_str(), index);
-  return buffer.data();
-}
-
-}  // namespace
 
 std::vector<fs::path> video_source_files(const std::string& source) {
   if (!is_image_pattern(source)) {
     if (!fs::exists(source)) throw MissingInputError(source + ": video file not found");
     return {fs::path(source)};
   }
-  long first = -1;
-  for (long i = 0; i <= 1; ++i) {
-    if (fs::exists(pattern_file(source, i))) {
-      first = i;
-      break;
-    }
-  }
-  if (first < 0) {
-    throw MissingInputError(source + ": no image found for index 0 or 1 (tried " +
-                            pattern_file(source, 0).string() + ")");
-  }
+  const SequencePattern pattern = *parse_sequence_pattern(source);
   std::vector<fs::path> files;
-  for (long i = first;; ++i) {
-    fs::path file = pattern_file(source, i);
-    if (!fs::exists(file)) break;
-    files.push_back(std::move(file));
+  for (std::int64_t number : list_sequence_numbers(pattern, source)) {
+    files.push_back(pattern.file(number));
   }
   return files;
 }

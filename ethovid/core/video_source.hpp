@@ -1,7 +1,7 @@
 #pragma once
 // The files behind a video source: the file itself, or every frame file of a printf image
 // pattern ("frames/%05d.png", first index 0 or 1 and consecutive from there, as OpenCV reads
-// them). Used to fingerprint inputs for provenance and for skipping work that is up to date.
+// them; see image_sequence.hpp). Used to fingerprint inputs for provenance and for skipping work that is up to date.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -10,7 +10,7 @@ namespace ethovid::core {
 
 bool is_image_pattern(const std::string& source);
 
-// MissingInputError when the file, or the pattern's first frame, does not exist.
+// MissingInputError when the file, or every frame of the pattern, is missing.
 std::vector<std::filesystem::path> video_source_files(const std::string& source);
 
 // One sha256 for the source: the file's own digest, or for a pattern the digest of the
