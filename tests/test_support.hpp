@@ -4,6 +4,9 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
 
 namespace ethovid::test {
 
@@ -37,6 +40,21 @@ CommandResult run_ethovid(const std::string& args);
 
 // Reads a whole file into a string.
 std::string read_file(const std::filesystem::path& path);
+
+// Runs `call`, expects exception type E, and checks that every fragment appears in its message.
+template <typename E, typename F>
+void expect_error(F&& call, const std::vector<std::string>& fragments) {
+  try {
+    call();
+    ADD_FAILURE() << "expected an exception, none was thrown";
+  } catch (const E& e) {
+    const std::string message = e.what();
+    for (const auto& fragment : fragments) {
+      EXPECT_NE(message.find(fragment), std::string::npos)
+          << "message '" << message << "' lacks '" << fragment << "'";
+    }
+  }
+}
 
 }  // namespace ethovid::test
 

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/utf8.hpp"
 
 namespace ethovid::core {
 
@@ -78,24 +79,6 @@ const char* kind_name(Kind kind) {
     case Kind::kArray: return "numpy.ndarray";
   }
   return "?";
-}
-
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xc0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3f));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xe0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (c & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (c & 0x3f));
-  }
 }
 
 std::string utf8_from_latin1(std::string_view bytes) {

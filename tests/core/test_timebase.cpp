@@ -13,6 +13,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ethovid::test::ScratchDir;
+using ethovid::test::expect_error;
 
 fs::path write_text(const fs::path& file, const std::string& text) {
   std::ofstream(file, std::ios::binary) << text;
@@ -20,20 +21,6 @@ fs::path write_text(const fs::path& file, const std::string& text) {
 }
 
 // Runs `call`, expects exception type E, and checks that every fragment appears in its message.
-template <typename E, typename F>
-void expect_error(F&& call, const std::vector<std::string>& fragments) {
-  try {
-    call();
-    ADD_FAILURE() << "expected an exception, none was thrown";
-  } catch (const E& e) {
-    const std::string message = e.what();
-    for (const auto& fragment : fragments) {
-      EXPECT_NE(message.find(fragment), std::string::npos)
-          << "message '" << message << "' lacks '" << fragment << "'";
-    }
-  }
-}
-
 TEST(TimebaseCsv, ReadsAGoodFile) {
   ScratchDir dir;
   const fs::path file = write_text(dir / "timestamps_cam0.csv",

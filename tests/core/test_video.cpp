@@ -19,6 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ethovid::test::ScratchDir;
+using ethovid::test::expect_error;
 
 constexpr int kWidth = 96;
 constexpr int kHeight = 64;
@@ -90,20 +91,6 @@ bool same_pixels(const cv::Mat& a, const cv::Mat& b) {
 }
 
 // Runs `call`, expects exception type E, and checks that every fragment appears in its message.
-template <typename E, typename F>
-void expect_error(F&& call, const std::vector<std::string>& fragments) {
-  try {
-    call();
-    ADD_FAILURE() << "expected an exception, none was thrown";
-  } catch (const E& e) {
-    const std::string message = e.what();
-    for (const auto& fragment : fragments) {
-      EXPECT_NE(message.find(fragment), std::string::npos)
-          << "message '" << message << "' lacks '" << fragment << "'";
-    }
-  }
-}
-
 void cut_tail(const fs::path& file, double keep_fraction) {
   const auto size = fs::file_size(file);
   fs::resize_file(file, static_cast<std::uintmax_t>(static_cast<double>(size) * keep_fraction));
