@@ -1,0 +1,80 @@
+// `ethovid head TABLE`: the first rows of a Parquet table, as aligned text.
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "ethovid/cli/commands.hpp"
+#include "ethovid/core/error.hpp"
+#include "ethovid/core/table.hpp"
+
+namespace ethovid::cli {
+
+namespace {
+
+std::string cell(const core::Column& c, std::size_t row) {
+  if (!c.valid.empty() && !c.valid[row]) return "null";
+  char buffer[64];
+  switch (c.spec.type) {
+    case core::ColumnType::kFloat64:
+      std::snprintf(buffer, sizeof buffer, "%.6g", c.f64[row]);
+      return buffer;
+    case core::ColumnType::kFloat32:
+      std::snprintf(buffer, sizeof buffer, "%.6g", c.f32[row]);
+      return buffer;
+    case core::ColumnType::kInt64: return std::to_string(c.i64[row]);
+    case core::ColumnType::kInt8: return std::to_string(c.i8[row]);
+    case core::ColumnType::kBool: return c.i8[row] ? "true" : "false";
+    case core::ColumnType::kString: return c.str[row];
+    case core::ColumnType::kFloatList:
+      return "[" + std::to_string(c.spec.list_size) + " floats]";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void add_head_command(CLI::App& app, Runner& run) {
+  auto* cmd = app.add_subcommand("head", "Print the first rows of a Parquet table");
+  struct Args {
+    std::string table;
+    std::size_t rows = 5;
+    std::vector<std::string> columns;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("TABLE", args->table, "Parquet file")->required();
+  cmd->add_option("-n,--rows", args->rows, "How many rows")->capture_default_str();
+  cmd->add_option("-c,--columns", args->columns, "Columns to show (default: the first 8)")
+      ->delimiter(',');
+  cmd->callback([&run, args] {
+    run = [args] {
+      std::optional<std::vector<std::string>> selection;
+      if (!args->columns.empty()) selection = args->columns;
+      const core::Table table = core::read_parquet(args->table, selection);
+      std::vector<const core::Column*> shown;
+      for (const auto& c : table.columns()) {
+        if (shown.size() < 8 || selection) shown.push_back(&c);
+      }
+      const std::size_t rows = std::min(args->rows, table.rows());
+      std::vector<std::size_t> widths;
+      for (const auto* c : shown) {
+        std::size_t w = c->name().size();
+        for (std::size_t r = 0; r < rows; ++r) w = std::max(w, cell(*c, r).size());
+        widths.push_back(w);
+      }
+      auto pad = [](const std::string& s, std::size_t w) { return std::string(w - s.size(), ' ') + s; };
+      for (std::size_t i = 0; i < shown.size(); ++i) std::cout << (i ? "  " : "") << pad(shown[i]->name(), widths[i]);
+      std::cout << "\n";
+      for (std::size_t r = 0; r < rows; ++r) {
+        for (std::size_t i = 0; i < shown.size(); ++i) std::cout << (i ? "  " : "") << pad(cell(*shown[i], r), widths[i]);
+        std::cout << "\n";
+      }
+      std::cout << "(" << table.rows() << " rows, " << table.columns().size() << " columns";
+      if (shown.size() < table.columns().size()) std::cout << "; " << shown.size() << " shown, pick others with --columns";
+      std::cout << ")\n";
+      return 0;
+    };
+  });
+}
+
+}  // namespace ethovid::cli

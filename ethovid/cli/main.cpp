@@ -1,0 +1,37 @@
+// ethovid: one program, one subcommand per stage. Parses flags, calls exactly one library entry
+// point, maps errors to exit codes: 0 ok, 2 bad input, 3 computation failed.
+#include <iostream>
+
+#include "ethovid/cli/commands.hpp"
+#include "ethovid/core/build_info.hpp"
+#include "ethovid/core/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"ethovid: video of faces and bodies in, time-aligned analysis-ready data out"};
+  app.require_subcommand(1);
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "Print more detail when something fails");
+  app.set_version_flag("--version", std::string("ethovid ") + ethovid::kVersion + " (" +
+                                        ethovid::kGitCommit + ")");
+  ethovid::cli::Runner run;
+  ethovid::cli::add_info_command(app, run);
+  ethovid::cli::add_head_command(app, run);
+  ethovid::cli::add_facemap_commands(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    return run();
+  } catch (const ethovid::Error& e) {
+    std::cerr << "ethovid: " << e.kind() << ": " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    // Not one of our typed errors: something inside a library failed.
+    std::cerr << "ethovid: computation failed: " << e.what() << "\n";
+    if (verbose) std::cerr << "(unexpected " << typeid(e).name() << ")\n";
+    return 3;
+  }
+}

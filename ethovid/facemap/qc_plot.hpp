@@ -1,0 +1,28 @@
+#pragma once
+// facemap_qc.png: the ROIs drawn on the mean frame (when there is one) beside the metric traces
+// over session time, so a person sees at a glance whether the ROIs sit where they should and
+// whether the traces look like a face (motion bursts, pupil changes, blinks).
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "ethovid/facemap/roi.hpp"
+
+namespace ethovid::facemap {
+
+struct QcPlotInput {
+  cv::Mat mean_frame;  // CV_8UC1, may be empty (imports without an average frame)
+  std::vector<Roi> motion_rois;
+  std::optional<Roi> pupil_roi;
+  std::vector<double> time_s;
+  std::vector<std::pair<std::string, std::vector<double>>> traces;  // at least time_s.size() each
+};
+
+// Writes a PNG atomically.
+void write_qc_plot(const std::filesystem::path& path, const QcPlotInput& input);
+
+}  // namespace ethovid::facemap

@@ -1,0 +1,76 @@
+#include "ethovid/facemap/stage_outputs.hpp"
+
+#include "ethovid/core/error.hpp"
+
+namespace ethovid::facemap {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+core::Json input_digests(const core::Json& inputs) {
+  core::Json digests = core::Json::array();
+  for (const auto& input : inputs) digests.push_back(input.at("sha256"));
+  return digests;
+}
+
+}  // namespace
+
+void prepare_output_dir(const fs::path& output_dir) {
+  std::error_code ec;
+  fs::create_directories(output_dir, ec);
+  if (ec || !fs::is_directory(output_dir)) {
+    throw Error("cannot create output folder " + output_dir.string() + ": " + ec.message());
+  }
+}
+
+std::optional<StageResult> find_up_to_date(const fs::path& output_dir,
+                                           const core::Provenance& provenance) {
+  const fs::path summary_path = output_dir / kSummaryName;
+  const fs::path table_path = output_dir / kTableName;
+  if (!fs::exists(summary_path) || !fs::exists(table_path)) return std::nullopt;
+  core::Json previous;
+  try {
+    previous = core::read_json(summary_path);
+  } catch (const Error&) {
+    return std::nullopt;  // an unreadable summary is simply not up to date
+  }
+  const auto* stored = previous.contains("provenance") ? &previous["provenance"] : nullptr;
+  if (!stored || !stored->contains("inputs") || !stored->contains("parameters")) return std::nullopt;
+  if (input_digests((*stored)["inputs"]) != input_digests(provenance.inputs()) ||
+      (*stored)["parameters"] != provenance.parameters()) {
+    return std::nullopt;
+  }
+  StageResult result;
+  result.skipped = true;
+  result.table_path = table_path;
+  result.summary_path = summary_path;
+  result.qc_plot_path = output_dir / kQcPlotName;
+  result.rows = previous["statistics"].value("total_samples", std::int64_t{0});
+  previous["skipped"] = true;
+  result.summary = std::move(previous);
+  return result;
+}
+
+StageResult write_summary(const fs::path& output_dir, const SummaryParts& parts,
+                          const core::Provenance& provenance, std::int64_t rows) {
+  StageResult result;
+  result.table_path = output_dir / kTableName;
+  result.summary_path = output_dir / kSummaryName;
+  result.qc_plot_path = output_dir / kQcPlotName;
+  result.rows = rows;
+  result.summary = {{"session_id", parts.session_id},
+                    {"source_type", parts.source_type},
+                    {"statistics", parts.statistics},
+                    {"timebase_alignment", parts.timebase_alignment},
+                    {"model_info", parts.model_info},
+                    {"provenance", provenance.finish()},
+                    {"warnings", parts.warnings},
+                    {"skipped", false},
+                    {"output_path", fs::absolute(result.table_path).string()},
+                    {"outputs", parts.outputs}};
+  core::write_json(result.summary_path, result.summary);
+  return result;
+}
+
+}  // namespace ethovid::facemap

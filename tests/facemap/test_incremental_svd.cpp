@@ -1,0 +1,112 @@
+// The chunked SVD must find the same subspace as a dense SVD of all sampled frames.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include <Eigen/Dense>
+
+#include "ethovid/facemap/incremental_svd.hpp"
+#include "ethovid/facemap/roi_svd.hpp"
+
+namespace ethovid::facemap {
+namespace {
+
+// Low-rank signal with a decaying spectrum plus noise: pixels x frames.
+Eigen::MatrixXf synthetic_data(int pixels, int frames, int rank, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal;
+  Eigen::MatrixXf left(pixels, rank), right(rank, frames);
+  for (int i = 0; i < left.size(); ++i) left.data()[i] = normal(rng);
+  for (int i = 0; i < right.size(); ++i) right.data()[i] = normal(rng);
+  for (int r = 0; r < rank; ++r) left.col(r) *= 10.0f / (1.0f + r);
+  Eigen::MatrixXf data = left * right;
+  for (int i = 0; i < data.size(); ++i) data.data()[i] += 0.05f * normal(rng);
+  return data;
+}
+
+// Largest principal angle (radians) between the column spaces of two orthonormal bases.
+double largest_principal_angle(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+  Eigen::JacobiSVD<Eigen::MatrixXd> svd(a.transpose() * b);
+  const double smallest_cosine = svd.singularValues().minCoeff();
+  return std::acos(std::min(1.0, smallest_cosine));
+}
+
+Eigen::MatrixXd dense_left_vectors(const Eigen::MatrixXf& data, int k, Eigen::VectorXd* values) {
+  Eigen::BDCSVD<Eigen::MatrixXd> svd(data.cast<double>(), Eigen::ComputeThinU);
+  *values = svd.singularValues().head(k);
+  return svd.matrixU().leftCols(k);
+}
+
+TEST(IncrementalSvd, OneChunkMatchesDenseSvd) {
+  const Eigen::MatrixXf data = synthetic_data(300, 120, 12, 1);
+  IncrementalSvd svd(300, 12);
+  svd.add_chunk(data);
+  const SvdBasis basis = svd.finish();
+  Eigen::VectorXd dense_values;
+  const Eigen::MatrixXd dense = dense_left_vectors(data, 12, &dense_values);
+  EXPECT_LT(largest_principal_angle(basis.components.cast<double>(), dense), 1e-3);
+  for (int j = 0; j < 12; ++j) {
+    EXPECT_NEAR(basis.singular_values(j), dense_values(j), 1e-3 * dense_values(0)) << j;
+  }
+}
+
+TEST(IncrementalSvd, MergedChunksMatchDenseSvdOfAllChunks) {
+  // Four chunks; every component of every chunk is kept, so the merge is exact.
+  const Eigen::MatrixXf data = synthetic_data(400, 160, 10, 7);
+  IncrementalSvd svd(400, 39);
+  for (int c = 0; c < 4; ++c) svd.add_chunk(data.middleCols(c * 40, 40));
+  const SvdBasis basis = svd.finish();
+  Eigen::VectorXd dense_values;
+  const Eigen::MatrixXd dense = dense_left_vectors(data, 10, &dense_values);
+  EXPECT_LT(largest_principal_angle(basis.components.leftCols(10).cast<double>(), dense), 1e-3);
+  for (int j = 0; j < 10; ++j) {
+    EXPECT_NEAR(basis.singular_values(j), dense_values(j), 1e-3 * dense_values(0)) << j;
+  }
+}
+
+TEST(IncrementalSvd, TruncatedMergeKeepsTheStrongSubspace) {
+  // Keep only 15 of up to 49 components per chunk: the 8 strong directions must survive.
+  const Eigen::MatrixXf data = synthetic_data(500, 200, 8, 3);
+  IncrementalSvd svd(500, 15);
+  for (int c = 0; c < 4; ++c) svd.add_chunk(data.middleCols(c * 50, 50));
+  const SvdBasis basis = svd.finish();
+  Eigen::VectorXd dense_values;
+  const Eigen::MatrixXd dense = dense_left_vectors(data, 8, &dense_values);
+  EXPECT_LT(largest_principal_angle(basis.components.leftCols(8).cast<double>(), dense), 0.01);
+  EXPECT_EQ(basis.components.cols(), 15);
+}
+
+TEST(IncrementalSvd, ColumnsAreOrthonormalAndSignsFixed) {
+  const Eigen::MatrixXf data = synthetic_data(200, 90, 6, 11);
+  IncrementalSvd svd(200, 20);
+  for (int c = 0; c < 3; ++c) svd.add_chunk(data.middleCols(c * 30, 30));
+  const SvdBasis basis = svd.finish();
+  const Eigen::MatrixXf gram = basis.components.transpose() * basis.components;
+  EXPECT_LT((gram - Eigen::MatrixXf::Identity(gram.rows(), gram.cols())).cwiseAbs().maxCoeff(), 1e-3);
+  for (Eigen::Index j = 0; j < basis.components.cols(); ++j) {
+    Eigen::Index at = 0;
+    basis.components.col(j).cwiseAbs().maxCoeff(&at);
+    EXPECT_GT(basis.components(at, j), 0.0f);
+  }
+  for (Eigen::Index j = 1; j < basis.singular_values.size(); ++j) {
+    EXPECT_LE(basis.singular_values(j), basis.singular_values(j - 1));
+  }
+}
+
+TEST(SvdChunkSchedule, FollowsFacemapsSampling) {
+  std::int64_t length = 0;
+  auto starts = svd_chunk_starts(500, &length);
+  EXPECT_EQ(length, 500);
+  EXPECT_EQ(starts, std::vector<std::int64_t>{0});
+  starts = svd_chunk_starts(1500, &length);
+  EXPECT_EQ(length, 1000);
+  EXPECT_EQ(starts, std::vector<std::int64_t>{0});
+  starts = svd_chunk_starts(100000, &length);
+  EXPECT_EQ(starts.size(), 15u);
+  EXPECT_EQ(starts.front(), 0);
+  EXPECT_EQ(starts.back(), 99000);  // the last chunk ends on the last frame
+  for (std::size_t i = 1; i < starts.size(); ++i) EXPECT_GT(starts[i], starts[i - 1]);
+}
+
+}  // namespace
+}  // namespace ethovid::facemap
