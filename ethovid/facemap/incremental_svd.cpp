@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <string>
+
+#include "ethovid/core/error.hpp"
 
 namespace ethovid::facemap {
 
@@ -15,7 +18,15 @@ struct TopEigen {
 };
 
 TopEigen top_eigen(const Eigen::MatrixXd& gram, int k) {
+  if (!gram.allFinite()) {
+    throw ComputationError("SVD failed: the frames hold non-finite values (NaN or infinity)");
+  }
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(gram);
+  if (solver.info() != Eigen::Success) {
+    throw ComputationError("SVD failed: the eigensolver did not converge on a " +
+                           std::to_string(gram.rows()) + "x" + std::to_string(gram.cols()) +
+                           " Gram matrix");
+  }
   const Eigen::VectorXd& values = solver.eigenvalues();  // ascending
   const Eigen::Index n = values.size();
   const double largest = std::max(values(n - 1), 0.0);

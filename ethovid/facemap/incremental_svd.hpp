@@ -24,6 +24,7 @@ class IncrementalSvd {
   IncrementalSvd(Eigen::Index pixels, int max_components);
 
   // One chunk: pixels x frames, already centred (the average frame or motion subtracted).
+  // ComputationError when the data hold NaN/infinity or the eigensolver fails.
   void add_chunk(const Eigen::Ref<const Eigen::MatrixXf>& chunk);
 
   // The merged basis. Each component's sign is fixed so that its largest-magnitude pixel is

@@ -1,10 +1,12 @@
 // The chunked SVD must find the same subspace as a dense SVD of all sampled frames.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 
 #include <Eigen/Dense>
 
+#include "ethovid/core/error.hpp"
 #include "ethovid/facemap/incremental_svd.hpp"
 #include "ethovid/facemap/roi_svd.hpp"
 
@@ -91,6 +93,13 @@ TEST(IncrementalSvd, ColumnsAreOrthonormalAndSignsFixed) {
   for (Eigen::Index j = 1; j < basis.singular_values.size(); ++j) {
     EXPECT_LE(basis.singular_values(j), basis.singular_values(j - 1));
   }
+}
+
+TEST(IncrementalSvd, NonFiniteDataIsAComputationError) {
+  Eigen::MatrixXf data = synthetic_data(50, 20, 3, 2);
+  data(7, 4) = std::numeric_limits<float>::infinity();
+  IncrementalSvd svd(50, 5);
+  EXPECT_THROW(svd.add_chunk(data), ComputationError);
 }
 
 TEST(SvdChunkSchedule, FollowsFacemapsSampling) {
