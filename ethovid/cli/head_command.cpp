@@ -50,7 +50,8 @@ void add_head_command(CLI::App& app, Runner& run) {
     run = [args] {
       std::optional<std::vector<std::string>> selection;
       if (!args->columns.empty()) selection = args->columns;
-      const core::Table table = core::read_parquet(args->table, selection);
+      const core::Table table =
+          core::read_parquet(args->table, selection, static_cast<std::int64_t>(args->rows));
       std::vector<const core::Column*> shown;
       for (const auto& c : table.columns()) {
         if (shown.size() < 8 || selection) shown.push_back(&c);
@@ -69,7 +70,7 @@ void add_head_command(CLI::App& app, Runner& run) {
         for (std::size_t i = 0; i < shown.size(); ++i) std::cout << (i ? "  " : "") << pad(cell(*shown[i], r), widths[i]);
         std::cout << "\n";
       }
-      std::cout << "(" << table.rows() << " rows, " << table.columns().size() << " columns";
+      std::cout << "(" << table.columns().size() << " columns";
       if (shown.size() < table.columns().size()) std::cout << "; " << shown.size() << " shown, pick others with --columns";
       std::cout << ")\n";
       return 0;

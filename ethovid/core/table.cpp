@@ -859,7 +859,8 @@ void write_parquet(const Table& table, const fs::path& path) {
 
 // ---- read_parquet
 
-Table read_parquet(const fs::path& path, const std::optional<std::vector<std::string>>& columns) {
+Table read_parquet(const fs::path& path, const std::optional<std::vector<std::string>>& columns,
+                   std::optional<std::int64_t> max_rows) {
   const std::string name = path.string();
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
@@ -875,8 +876,13 @@ Table read_parquet(const fs::path& path, const std::optional<std::vector<std::st
     duck::Database db("", {modest_thread_count(), "", ""});
     duck::Connection connection(db);
     // The footer alone answers this, and a file that is not Parquet fails here.
-    const std::size_t total_rows = static_cast<std::size_t>(std::stoll(first_value(
+    std::size_t total_rows = static_cast<std::size_t>(std::stoll(first_value(
         connection, "SELECT count(*)::VARCHAR FROM read_parquet(" + source + ")", "0")));
+    std::string limit;
+    if (max_rows) {
+      total_rows = std::min(total_rows, static_cast<std::size_t>(std::max<std::int64_t>(0, *max_rows)));
+      limit = " LIMIT " + std::to_string(total_rows);
+    }
     duck::Connection::Shape shape =
         connection.describe("SELECT * FROM read_parquet(" + source + ")");
 
@@ -928,7 +934,7 @@ Table read_parquet(const fs::path& path, const std::optional<std::vector<std::st
     }
     if (!readers.empty()) {
       duck::Result result =
-          connection.stream("SELECT " + select + " FROM read_parquet(" + source + ")");
+          connection.stream("SELECT " + select + " FROM read_parquet(" + source + ")" + limit);
       while (duck::DataChunk chunk = result.fetch()) {
         const idx_t n = chunk.size();
         for (std::size_t c = 0; c < readers.size(); ++c) readers[c].append(chunk.vector(c), n);

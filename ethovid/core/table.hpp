@@ -68,9 +68,11 @@ class Table {
 void write_parquet(const Table& table, const std::filesystem::path& path);
 
 // Reads a Parquet file (ours or anyone's with supported column types). `columns`, when given,
-// selects and orders columns. Unsupported column types are a ParquetFormatError naming them.
+// selects and orders columns; `max_rows`, when given, reads only the first rows (in file order).
+// Unsupported column types are a ParquetFormatError naming them.
 Table read_parquet(const std::filesystem::path& path,
-                   const std::optional<std::vector<std::string>>& columns = std::nullopt);
+                   const std::optional<std::vector<std::string>>& columns = std::nullopt,
+                   std::optional<std::int64_t> max_rows = std::nullopt);
 
 // Streams a table that is too large to hold in memory: batches of rows are appended as they are
 // computed and spill to disk; close() writes the Parquet file under a temporary name and renames

@@ -206,6 +206,21 @@ TEST(ParquetTest, OverwritesExistingFile) {
   EXPECT_EQ(list_dir(dir.path()), std::vector<std::string>{"t.parquet"});
 }
 
+TEST(ParquetTest, MaxRowsReadsOnlyTheFirstRows) {
+  ScratchDir dir;
+  Table t;
+  std::vector<std::int64_t> n(5000);
+  for (std::size_t i = 0; i < n.size(); ++i) n[i] = static_cast<std::int64_t>(i) * 3;
+  t.add(Column::int64("n", n));
+  t.add(Column::float_list("e", 2, std::vector<float>(n.size() * 2, 0.5f)));
+  write_parquet(t, dir / "t.parquet");
+  const Table head = read_parquet(dir / "t.parquet", std::nullopt, 4);
+  EXPECT_EQ(head.column("n").i64, (std::vector<std::int64_t>{0, 3, 6, 9}));
+  EXPECT_EQ(head.column("e").f32.size(), 8u);
+  EXPECT_EQ(read_parquet(dir / "t.parquet", std::nullopt, 99999).rows(), 5000u);
+  EXPECT_EQ(read_parquet(dir / "t.parquet", std::nullopt, 0).rows(), 0u);
+}
+
 // Parquet keeps FLOAT[n] only as a list; the size must survive tables whose rows never show it.
 TEST(ParquetTest, FloatListSizeSurvivesEmptyAndAllNullColumns) {
   ScratchDir dir;
