@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark, with the settings docs/performance.md quotes.
+set -euo pipefail
+build="$1"
+mkdir -p "$build/bench-data"
+"$build/bench_facemap_throughput" --frames 10000 --width 640 --height 480 --codec h264 \
+  --repeats 3 --data "$build/bench-data"
