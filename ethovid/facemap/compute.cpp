@@ -65,25 +65,25 @@ core::Json parameters_json(const ComputeOptions& o, const std::vector<Roi>& moti
 EyeTrace track_eye(const FrameCache& crops, const Roi& roi, int width, int height,
                    std::int64_t frames, std::string& method) {
   EyeTracker tracker(roi.rect());
-  // The tracker works on full frames; only the ROI of this canvas is ever filled in.
-  auto frame_from_crop = [&](const std::uint8_t* crop) {
-    cv::Mat full = cv::Mat::zeros(height, width, CV_8UC1);
-    cv::Mat(roi.height, roi.width, CV_8UC1, const_cast<std::uint8_t*>(crop))
-        .copyTo(full(roi.rect()));
-    return full;
-  };
+  // The tracker works on full frames; only the ROI of a canvas is ever filled in, by reading
+  // frame `t`'s cached crop straight into it.
+  const cv::Mat blank = cv::Mat::zeros(height, width, CV_8UC1);
   std::vector<std::uint8_t> crop(crops.bytes_per_frame());
+  auto read_into = [&](std::int64_t t, cv::Mat& canvas) {
+    cv::Mat window = canvas(roi.rect());
+    crops.read(t, 1, crop.data());
+    cv::Mat(roi.height, roi.width, CV_8UC1, crop.data()).copyTo(window);
+  };
   std::vector<cv::Mat> sample;
   const std::int64_t n_sample = std::min<std::int64_t>(kCalibrationFrames, frames);
   for (std::int64_t i = 0; i < n_sample; ++i) {
-    crops.read(frames * i / n_sample, 1, crop.data());
-    sample.push_back(frame_from_crop(crop.data()));
+    sample.push_back(blank.clone());
+    read_into(frames * i / n_sample, sample.back());
   }
   tracker.calibrate(sample);
-  cv::Mat full = cv::Mat::zeros(height, width, CV_8UC1);
+  cv::Mat full = blank.clone();
   for (std::int64_t t = 0; t < frames; ++t) {
-    crops.read(t, 1, crop.data());
-    cv::Mat(roi.height, roi.width, CV_8UC1, crop.data()).copyTo(full(roi.rect()));
+    read_into(t, full);
     tracker.add_frame(full);
   }
   method = tracker.method_description();

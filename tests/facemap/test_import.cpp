@@ -82,9 +82,8 @@ void expect_same(double a, double b, const std::string& what) {
   }
 }
 
-void check_import(const fs::path& proc, const fs::path& out, ImportFacemap& fixture_owner,
+void check_import(const fs::path& proc, const fs::path& out,
                   const std::function<std::vector<double>(const std::string&)>& expected) {
-  (void)fixture_owner;
   ImportOptions options;
   options.proc_file = proc;
   options.output_dir = out;
@@ -155,11 +154,11 @@ void check_import(const fs::path& proc, const fs::path& out, ImportFacemap& fixt
 }
 
 TEST_F(ImportFacemap, NpyRoundTripsColumnByColumn) {
-  check_import(dir_ / "x_proc.npy", dir_ / "out_npy", *this, [&](const std::string& n) { return expected(n); });
+  check_import(dir_ / "x_proc.npy", dir_ / "out_npy", [&](const std::string& n) { return expected(n); });
 }
 
 TEST_F(ImportFacemap, MatRoundTripsColumnByColumn) {
-  check_import(dir_ / "x_proc.mat", dir_ / "out_mat", *this, [&](const std::string& n) { return expected(n); });
+  check_import(dir_ / "x_proc.mat", dir_ / "out_mat", [&](const std::string& n) { return expected(n); });
 }
 
 TEST_F(ImportFacemap, TimestampsAlignAndRerunIsUpToDate) {
