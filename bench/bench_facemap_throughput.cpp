@@ -2,13 +2,15 @@
 // process, interleaved (decode, compute, decode, compute, ...) so machine drift hits both alike.
 //
 //   bench_facemap_throughput [--frames 10000] [--width 640] [--height 480] [--codec h264]
-//                            [--repeats 3] [--components 500] [--data DIR]
+//                            [--repeats 3] [--data DIR] [--variants all|default]
 //
 // The video is generated once (synthetic IR eye video with a moving whisker pad) and kept in
 // DIR. Reported: frames/s of OpenCV decoding alone (VideoCapture::read, the way any OpenCV
-// program reads a file), frames/s of `ffmpeg -f null` for the record, frames/s of facemap compute
-// with its defaults (whole-frame motion + movie SVD with K components, sbin 4, a pupil ROI), and
-// the median of the per-pair ratios compute/decode.
+// program reads a file), frames/s of `ffmpeg -f null` for the record, and for each variant of
+// facemap compute the median of the per-pair ratios compute/decode and its phase times.
+// Variants: `default` (whole-frame motion + movie SVD, K = 500, sbin 4, a pupil ROI), `k100`
+// (K = 100), `motion-svd` (Facemap's own default: motion SVD only, K = 500) and `no-svd`
+// (motion energy + pupil only).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -49,6 +51,18 @@ double ffmpeg_seconds(const fs::path& video) {
   return seconds_since(start);
 }
 
+struct Variant {
+  std::string name;
+  int components;
+  bool motion_svd;
+  bool movie_svd;
+};
+
+const std::vector<Variant> kVariants = {{"default", 500, true, true},
+                                        {"k100", 100, true, true},
+                                        {"motion-svd", 500, true, false},
+                                        {"no-svd", 500, false, false}};
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -61,7 +75,7 @@ int main(int argc, char** argv) {
   params.frame_count = 10000;
   params.codec = ethovid::synth::VideoCodec::kH264;
   int repeats = 3;
-  int components = 500;
+  std::string variants = "all";
   fs::path data = "bench-data";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
@@ -70,13 +84,15 @@ int main(int argc, char** argv) {
     else if (flag == "--height") params.height = std::stoi(value);
     else if (flag == "--codec") params.codec = ethovid::synth::parse_video_codec(value);
     else if (flag == "--repeats") repeats = std::stoi(value);
-    else if (flag == "--components") components = std::stoi(value);
+    else if (flag == "--variants") variants = value;
     else if (flag == "--data") data = value;
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;
     }
   }
+  const std::vector<Variant> run_variants =
+      variants == "all" ? kVariants : std::vector<Variant>{kVariants.front()};
   fs::create_directories(data);
   const std::string ext = params.codec == ethovid::synth::VideoCodec::kFfv1 ? ".mkv" : ".mp4";
   const fs::path video = data / ("face_" + std::to_string(params.width) + "x" +
@@ -94,29 +110,39 @@ int main(int argc, char** argv) {
   options.video = video.string();
   options.output_dir = data / "facemap_out";
   options.pupil_roi = ethovid::facemap::Roi{pupil.x, pupil.y, pupil.width, pupil.height};
-  options.svd_components = components;
   options.force = true;
 
-  std::vector<double> decode_fps, compute_fps, ratios;
+  // Per variant: the ratio of each (decode, compute) pair, and the last run's phase times.
+  std::vector<std::vector<double>> ratios(run_variants.size());
+  std::vector<ethovid::core::Json> phases(run_variants.size());
+  std::vector<double> decode_fps;
   const double ffmpeg_s = ffmpeg_seconds(video);
   for (int r = 0; r < repeats; ++r) {
-    std::int64_t frames = 0;
-    const double decode_s = decode_seconds(video, &frames);
-    const auto start = Clock::now();
-    const auto result = ethovid::facemap::compute(options);
-    const double compute_s = seconds_since(start);
-    decode_fps.push_back(frames / decode_s);
-    compute_fps.push_back(result.rows / compute_s);
-    ratios.push_back(compute_fps.back() / decode_fps.back());
-    std::printf("run %d: decode %.0f frames/s, compute %.0f frames/s, ratio %.3f\n", r + 1,
-                decode_fps.back(), compute_fps.back(), ratios.back());
+    for (std::size_t v = 0; v < run_variants.size(); ++v) {
+      std::int64_t frames = 0;
+      const double decode_s = decode_seconds(video, &frames);
+      options.svd_components = run_variants[v].components;
+      options.motion_svd = run_variants[v].motion_svd;
+      options.movie_svd = run_variants[v].movie_svd;
+      const auto start = Clock::now();
+      const auto result = ethovid::facemap::compute(options);
+      const double compute_s = seconds_since(start);
+      decode_fps.push_back(frames / decode_s);
+      ratios[v].push_back((result.rows / compute_s) / decode_fps.back());
+      phases[v] = result.summary["model_info"]["phase_seconds"];
+      std::printf("run %d %-10s: decode %.0f frames/s, compute %.0f frames/s, ratio %.3f\n", r + 1,
+                  run_variants[v].name.c_str(), decode_fps.back(), result.rows / compute_s,
+                  ratios[v].back());
+    }
   }
   std::printf("video: %s (%d frames, %dx%d)\n", video.filename().c_str(), params.frame_count,
               params.width, params.height);
+  std::printf("OpenCV decode alone: %.0f frames/s (median)\n", median(decode_fps));
   if (ffmpeg_s > 0) std::printf("ffmpeg -f null: %.0f frames/s\n", params.frame_count / ffmpeg_s);
-  std::printf("median: decode %.0f frames/s, compute %.0f frames/s\n", median(decode_fps),
-              median(compute_fps));
-  std::printf("ratio compute/decode (median of %d pairs): %.3f (target >= 0.7)\n", repeats,
-              median(ratios));
+  for (std::size_t v = 0; v < run_variants.size(); ++v) {
+    std::printf("ratio compute/decode, %-10s (median of %d pairs): %.3f  phases %s\n",
+                run_variants[v].name.c_str(), repeats, median(ratios[v]), phases[v].dump().c_str());
+  }
+  std::printf("target >= 0.7 for the default variant\n");
   return 0;
 }

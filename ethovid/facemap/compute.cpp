@@ -1,6 +1,8 @@
 // facemap compute: one decode pass, the SVD fits on cached chunks, then one projection pass that
 // streams the table. See facemap.hpp for the contract and docs/facemap.md for the methods.
+#include <chrono>
 #include <cmath>
+#include <future>
 #include <limits>
 
 #include <Eigen/Dense>
@@ -29,6 +31,25 @@ namespace {
 
 constexpr std::int64_t kRowsPerBatch = 512;
 constexpr int kCalibrationFrames = 200;
+
+// Wall-clock seconds of each phase, reported in the summary so a slow run shows where it went.
+class PhaseTimer {
+ public:
+  // Records the time since the previous finish() as `phase`.
+  void finish(const std::string& phase) {
+    const auto now = std::chrono::steady_clock::now();
+    record(phase, std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+  }
+  void record(const std::string& phase, double seconds) {
+    seconds_[phase] = std::round(seconds * 1000) / 1000;
+  }
+  const core::Json& seconds() const { return seconds_; }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  core::Json seconds_ = core::Json::object();
+};
 
 std::string roi_prefix(std::size_t index) {
   return index == 0 ? "" : "roi" + std::to_string(index) + "_";
@@ -167,6 +188,7 @@ StageResult compute(const ComputeOptions& options) {
   precheck_alignment(info.frame_count, options.alignment, source_name);
 
   // 1. Decode once.
+  PhaseTimer timer;
   DecodePassResult pass;
   {
     core::ProgressBar bar("facemap: decoding " + source_name, info.frame_count);
@@ -179,14 +201,21 @@ StageResult compute(const ComputeOptions& options) {
   }
   const Timeline timeline = align_frames(pass.frames, fps, options.alignment, source_name);
   const std::int64_t rows = timeline.rows();
+  timer.finish("decode");
 
-  // 2. Pupil and blinks from the cached pupil crops.
-  std::optional<EyeTrace> eye;
+  // 2. Pupil and blinks from the cached pupil crops, on their own thread while the SVD fits run
+  // (the tracker is single-threaded; the two fits leave room for it).
+  std::future<EyeTrace> eye_future;
   std::string eye_method;
+  double eye_seconds = 0;
   if (options.pupil_roi) {
-    eye = track_eye(*pass.pupil_crops, *options.pupil_roi, info.width, info.height, pass.frames,
-                    eye_method);
-    pass.pupil_crops.reset();
+    eye_future = std::async(std::launch::async, [&] {
+      const auto start = std::chrono::steady_clock::now();
+      EyeTrace trace = track_eye(*pass.pupil_crops, *options.pupil_roi, info.width, info.height,
+                                 pass.frames, eye_method);
+      eye_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return trace;
+    });
   }
 
   // 3. SVD fits per motion ROI, on chunks read back from the cache.
@@ -204,6 +233,13 @@ StageResult compute(const ComputeOptions& options) {
                                     [&] { bar.update(++finished); }));
     }
   }
+  std::optional<EyeTrace> eye;
+  if (eye_future.valid()) {
+    eye = eye_future.get();
+    pass.pupil_crops.reset();
+    timer.record("pupil", eye_seconds);
+  }
+  timer.finish("svd_fit_and_pupil");
 
   // 4. Projection pass: stream every row to the table.
   std::vector<core::ColumnSpec> specs;
@@ -273,6 +309,7 @@ StageResult compute(const ComputeOptions& options) {
     }
   }
   writer.close();
+  timer.finish("projection_and_table");
 
   // 5. Masks, QC figure, summary (last: it marks the run complete).
   core::Json outputs = {{kTableName, "per-frame metrics (docs/facemap.md)"}};
@@ -318,12 +355,14 @@ StageResult compute(const ComputeOptions& options) {
       {"parameters", provenance.parameters()},
       {"motion_energy", "mean |frame_t - frame_t-1| over the ROI's pixels at full resolution, / 255; NaN at frame 0"},
       {"svd", "Facemap's method: binned frames (sbin x sbin block means), SVDs of chunks of min(1000, T) frames, "
-              "min(15, T / chunk) chunks evenly spread, merged by a second SVD; every frame projected. Motion = "
+              "min(15, T / chunk) chunks evenly spread, each keeping 250 components (K when there is one chunk), "
+              "merged by a second SVD; every frame projected. Motion = "
               "|b_t - b_t-1| minus the average motion; movie = b_t minus the average frame. Component signs: "
               "largest-magnitude mask pixel positive. Singular values are those of all sampled frames."},
       {"rois", roi_info},
       {"pupil", eye ? core::Json(eye_method) : core::Json(nullptr)},
-      {"pupil_roi", options.pupil_roi ? roi_json(*options.pupil_roi) : core::Json(nullptr)}};
+      {"pupil_roi", options.pupil_roi ? roi_json(*options.pupil_roi) : core::Json(nullptr)},
+      {"phase_seconds", timer.seconds()}};
   return write_summary(options.output_dir, parts, provenance, rows);
 }
 

@@ -20,8 +20,10 @@ struct SvdBasis {
 
 class IncrementalSvd {
  public:
-  // `max_components` = K; each chunk keeps at most min(K, frames in chunk - 1) components.
-  IncrementalSvd(Eigen::Index pixels, int max_components);
+  // `max_components` = K, kept after every merge; each chunk keeps at most
+  // min(chunk_components, frames in chunk - 1) of its own (Facemap keeps 250 per chunk when
+  // there are several chunks, K when there is one).
+  IncrementalSvd(Eigen::Index pixels, int max_components, int chunk_components);
 
   // One chunk: pixels x frames, already centred (the average frame or motion subtracted).
   // ComputationError when the data hold NaN/infinity or the eigensolver fails.
@@ -36,13 +38,15 @@ class IncrementalSvd {
  private:
   Eigen::Index pixels_;
   int max_components_;
+  int chunk_components_;
   int chunks_ = 0;
   Eigen::MatrixXf basis_;    // U, pixels x k
   Eigen::VectorXf values_;   // S, k
 };
 
-// Top `k` left singular vectors and values of `data` (pixels x n) through the n x n Gram matrix,
-// formed in double precision so that components down to ~1e-7 of the largest stay accurate.
+// Top `k` left singular vectors and values of `data` (pixels x n) through the n x n Gram matrix
+// (float products summed in double). Components whose singular value is below 1e-3 of the
+// largest are dropped: float cannot resolve them, and in video they are sensor noise.
 SvdBasis truncated_svd(const Eigen::Ref<const Eigen::MatrixXf>& data, int k);
 
 }  // namespace ethovid::facemap

@@ -14,6 +14,7 @@ namespace {
 
 constexpr std::int64_t kChunkFrames = 1000;
 constexpr std::int64_t kMaxChunks = 15;
+constexpr int kComponentsPerChunk = 250;  // Facemap's `nc` when there are several chunks
 
 SvdModel make_model(SvdBasis basis, Eigen::VectorXf mean) {
   SvdModel model{std::move(basis), std::move(mean), {}};
@@ -46,7 +47,8 @@ enum class SvdKind { kMotion, kMovie };
 SvdModel fit_one(const FrameCache& binned, const RoiSvdModels& models, float scale, int k,
                  Eigen::Index pixels, SvdKind kind, const Eigen::VectorXf& mean,
                  const std::function<void()>& chunk_done) {
-  IncrementalSvd svd(pixels, k);
+  const int per_chunk = models.chunk_starts.size() > 1 ? kComponentsPerChunk : k;
+  IncrementalSvd svd(pixels, k, per_chunk);
   Eigen::MatrixXf chunk, work;
   for (std::int64_t start : models.chunk_starts) {
     binned.read_binned(start, models.chunk_length, scale, chunk);

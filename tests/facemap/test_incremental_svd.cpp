@@ -41,7 +41,7 @@ Eigen::MatrixXd dense_left_vectors(const Eigen::MatrixXf& data, int k, Eigen::Ve
 
 TEST(IncrementalSvd, OneChunkMatchesDenseSvd) {
   const Eigen::MatrixXf data = synthetic_data(300, 120, 12, 1);
-  IncrementalSvd svd(300, 12);
+  IncrementalSvd svd(300, 12, 12);
   svd.add_chunk(data);
   const SvdBasis basis = svd.finish();
   Eigen::VectorXd dense_values;
@@ -55,7 +55,7 @@ TEST(IncrementalSvd, OneChunkMatchesDenseSvd) {
 TEST(IncrementalSvd, MergedChunksMatchDenseSvdOfAllChunks) {
   // Four chunks; every component of every chunk is kept, so the merge is exact.
   const Eigen::MatrixXf data = synthetic_data(400, 160, 10, 7);
-  IncrementalSvd svd(400, 39);
+  IncrementalSvd svd(400, 39, 39);
   for (int c = 0; c < 4; ++c) svd.add_chunk(data.middleCols(c * 40, 40));
   const SvdBasis basis = svd.finish();
   Eigen::VectorXd dense_values;
@@ -69,7 +69,7 @@ TEST(IncrementalSvd, MergedChunksMatchDenseSvdOfAllChunks) {
 TEST(IncrementalSvd, TruncatedMergeKeepsTheStrongSubspace) {
   // Keep only 15 of up to 49 components per chunk: the 8 strong directions must survive.
   const Eigen::MatrixXf data = synthetic_data(500, 200, 8, 3);
-  IncrementalSvd svd(500, 15);
+  IncrementalSvd svd(500, 15, 15);
   for (int c = 0; c < 4; ++c) svd.add_chunk(data.middleCols(c * 50, 50));
   const SvdBasis basis = svd.finish();
   Eigen::VectorXd dense_values;
@@ -78,9 +78,21 @@ TEST(IncrementalSvd, TruncatedMergeKeepsTheStrongSubspace) {
   EXPECT_EQ(basis.components.cols(), 15);
 }
 
+TEST(IncrementalSvd, ChunksKeepTheirOwnCountAndTheMergeKeepsK) {
+  // Facemap's schedule: 250 per chunk, K in the end. Here 6 per chunk, K = 12, four chunks.
+  const Eigen::MatrixXf data = synthetic_data(500, 200, 6, 5);
+  IncrementalSvd svd(500, 12, 6);
+  for (int c = 0; c < 4; ++c) svd.add_chunk(data.middleCols(c * 50, 50));
+  const SvdBasis basis = svd.finish();
+  EXPECT_EQ(basis.components.cols(), 12);
+  Eigen::VectorXd dense_values;
+  const Eigen::MatrixXd dense = dense_left_vectors(data, 6, &dense_values);
+  EXPECT_LT(largest_principal_angle(basis.components.leftCols(6).cast<double>(), dense), 0.01);
+}
+
 TEST(IncrementalSvd, ColumnsAreOrthonormalAndSignsFixed) {
   const Eigen::MatrixXf data = synthetic_data(200, 90, 6, 11);
-  IncrementalSvd svd(200, 20);
+  IncrementalSvd svd(200, 20, 20);
   for (int c = 0; c < 3; ++c) svd.add_chunk(data.middleCols(c * 30, 30));
   const SvdBasis basis = svd.finish();
   const Eigen::MatrixXf gram = basis.components.transpose() * basis.components;
@@ -98,7 +110,7 @@ TEST(IncrementalSvd, ColumnsAreOrthonormalAndSignsFixed) {
 TEST(IncrementalSvd, NonFiniteDataIsAComputationError) {
   Eigen::MatrixXf data = synthetic_data(50, 20, 3, 2);
   data(7, 4) = std::numeric_limits<float>::infinity();
-  IncrementalSvd svd(50, 5);
+  IncrementalSvd svd(50, 5, 5);
   EXPECT_THROW(svd.add_chunk(data), ComputationError);
 }
 
