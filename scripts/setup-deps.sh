@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything ethovid needs on Debian 12: Debian packages through apt-get, and DuckDB's
 # library and header from the npm registry (unpacked into third_party/, checked against pinned
-# sha256 sums). Idempotent, and silent when nothing is missing.
+# sha256 sums), including the face models of faceplugin-face-recognition-js. Idempotent, and
+# silent when nothing is missing.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,7 +13,7 @@ debian_packages=(
   libopencv-dev libeigen3-dev libhdf5-dev libmatio-dev
   libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libcpp-httplib-dev
   libgtest-dev libbenchmark-dev
-  libssl-dev python3-scipy
+  libssl-dev python3-scipy libfaiss-dev
   ffmpeg python3-numpy
 )
 
@@ -29,16 +30,18 @@ if ((${#missing[@]})); then
     "${missing[@]}" >/dev/null
 fi
 
-# name@version | sha256 of the npm tarball | file inside the tarball | where it goes
+# name@version | sha256 of the npm tarball | file or folder (ending in /) inside the tarball |
+# where it goes
 npm_parts=(
   "@duckdb/node-bindings-linux-x64@1.4.4-r.4|732fac4dc6b8f198870b9c4bb6ddf13544466daca00ad28ba2f1d80de5d7aa4b|package/libduckdb.so|duckdb/lib/libduckdb.so"
   "duckdb@1.4.4|5bb967dcbcd517670ba5f169f238fb9d6787e53752c60ebe24386169d76941ed|package/src/duckdb/src/include/duckdb.h|duckdb/include/duckdb.h"
+  "faceplugin-face-recognition-js@0.0.1|7ea06031d9a3f83753254fcff60506a07b81b46fc84d4ee024cd041f260ec1ba|package/model/|faceplugin/model"
 )
 
 for part in "${npm_parts[@]}"; do
   IFS='|' read -r spec sum inner dest <<<"$part"
   stamp="$third_party/$dest.sha256"
-  if [ -f "$third_party/$dest" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
+  if [ -e "$third_party/$dest" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
     continue
   fi
   echo "setup-deps: fetching $spec from the npm registry"
@@ -53,7 +56,8 @@ for part in "${npm_parts[@]}"; do
   fi
   tar -xzf "$tarball" -C "$work" "$inner"
   mkdir -p "$(dirname "$third_party/$dest")"
-  mv "$work/$inner" "$third_party/$dest"
+  rm -rf "${third_party:?}/$dest"
+  mv "$work/${inner%/}" "$third_party/$dest"
   echo "$sum" >"$stamp"
   rm -rf "$work"
   trap - EXIT

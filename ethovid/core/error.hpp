@@ -34,6 +34,7 @@ ETHOVID_ERROR_TYPE(MatFormatError, FormatError, 2)
 ETHOVID_ERROR_TYPE(ParquetFormatError, FormatError, 2)
 ETHOVID_ERROR_TYPE(VideoFormatError, FormatError, 2)
 ETHOVID_ERROR_TYPE(FacemapFormatError, FormatError, 2)
+ETHOVID_ERROR_TYPE(ModelFormatError, FormatError, 2)
 // The computation ran but its result is not trustworthy (exit 3).
 ETHOVID_ERROR_TYPE(ComputationError, Error, 3)
 ETHOVID_ERROR_TYPE(MetricsRangeError, Error, 3)
