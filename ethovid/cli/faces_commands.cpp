@@ -1,0 +1,98 @@
+// `ethovid faces gallery` and `ethovid faces eval`.
+#include <iomanip>
+#include <iostream>
+
+#include "ethovid/cli/commands.hpp"
+#include "ethovid/core/error.hpp"
+#include "ethovid/core/json_file.hpp"
+#include "ethovid/core/table.hpp"
+#include "ethovid/faces/gallery.hpp"
+#include "ethovid/vision/identification_eval.hpp"
+
+namespace ethovid::cli {
+
+namespace {
+
+std::vector<vision::LabelledEmbedding> read_gallery_table(const std::string& path) {
+  const core::Table table = core::read_parquet(path, std::vector<std::string>{
+                                                         "identity_id", "image_filename", "embedding"});
+  const core::Column& embedding = table.column("embedding");
+  if (embedding.spec.type != core::ColumnType::kFloatList) {
+    throw FormatError(path + ": column 'embedding' is not a fixed-size float list");
+  }
+  const int dim = embedding.spec.list_size;
+  std::vector<vision::LabelledEmbedding> rows(table.rows());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].identity = table.column("identity_id").str[i];
+    rows[i].image = table.column("image_filename").str[i];
+    rows[i].embedding.assign(embedding.f32.begin() + i * dim, embedding.f32.begin() + (i + 1) * dim);
+  }
+  return rows;
+}
+
+}  // namespace
+
+void add_faces_commands(CLI::App& app, Runner& run) {
+  auto* group = app.add_subcommand("faces", "Faces in episode video and photo sets: detect, align, "
+                                            "embed, identify");
+  group->require_subcommand(1);
+
+  auto gallery = std::make_shared<faces::GalleryOptions>();
+  auto* g = group->add_subcommand(
+      "gallery", "Embed every image of a photo set: one folder per identity (DIR/<name>/*.jpg), or "
+                 "a flat folder whose file names start with the identity (subject01.glasses.gif)");
+  g->add_option("DIR", gallery->images_dir, "Folder of identity-labelled images")->required();
+  g->add_option("-o,--output", gallery->output_dir, "Output folder (gallery.parquet, "
+                                                     "gallery_summary.json)")->required();
+  g->add_flag("--assume-cropped", gallery->assume_cropped,
+              "Images are face crops: take the whole image as the face box instead of detecting");
+  g->add_option("--exclude", gallery->exclude, "Folder name to leave out (repeatable), e.g. "
+                                                "unlabelled group photos");
+  g->add_option("--models", gallery->model_config, "Model config YAML (default: the bundled models)");
+  g->callback([&run, gallery] {
+    run = [gallery] {
+      const auto result = faces::build_gallery(*gallery);
+      std::cout << "table:   " << result.table_path.string() << " (" << result.embedded << " of "
+                << result.images << " images embedded, " << result.summary["identities"]
+                << " identities)\n"
+                << "summary: " << result.summary_path.string() << "\n";
+      if (!result.without_face.empty()) {
+        std::cout << "no face found in " << result.without_face.size() << " images (listed in the "
+                  << "summary)\n";
+      }
+      return 0;
+    };
+  });
+
+  auto table = std::make_shared<std::string>();
+  auto enroll = std::make_shared<int>(5);
+  auto json_out = std::make_shared<std::string>();
+  auto* e = group->add_subcommand(
+      "eval", "Rank-1 / Top-5 identification on a gallery table: per identity the first ENROLL "
+              "images (by name) form its centroid, the rest are queries");
+  e->add_option("TABLE", *table, "gallery.parquet from `faces gallery`")->required();
+  e->add_option("--enroll", *enroll, "Images per identity used for its centroid")->capture_default_str();
+  e->add_option("--json", *json_out, "Also write the result as JSON to this file");
+  e->callback([&run, table, enroll, json_out] {
+    run = [table, enroll, json_out] {
+      const auto result = vision::evaluate_identification(read_gallery_table(*table), *enroll);
+      core::Json per_identity = core::Json::object();
+      for (const auto& [id, rate] : result.per_identity_rank1) per_identity[id] = rate;
+      const core::Json json = {{"table", *table},
+                               {"enroll_per_identity", result.enroll_per_identity},
+                               {"identities", result.identities},
+                               {"queries", result.queries},
+                               {"skipped_identities", result.skipped_identities},
+                               {"rank1", result.rank1},
+                               {"top5", result.top5},
+                               {"per_identity_rank1", per_identity}};
+      if (!json_out->empty()) core::write_json(*json_out, json);
+      std::cout << std::fixed << std::setprecision(4) << "rank1 " << result.rank1 << "  top5 "
+                << result.top5 << "  (" << result.queries << " queries, " << result.identities
+                << " identities, " << result.enroll_per_identity << " enrolled each)\n";
+      return 0;
+    };
+  });
+}
+
+}  // namespace ethovid::cli

@@ -1,0 +1,144 @@
+#include "ethovid/faces/gallery.hpp"
+
+#include <algorithm>
+
+#include "ethovid/core/error.hpp"
+#include "ethovid/core/image_file.hpp"
+#include "ethovid/core/progress.hpp"
+#include "ethovid/core/provenance.hpp"
+#include "ethovid/core/table.hpp"
+#include "ethovid/vision/face_analyzer.hpp"
+
+namespace ethovid::faces {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct LabelledImage {
+  std::string identity;
+  fs::path path;
+  std::string relative;  // as written to the table
+};
+
+std::vector<fs::path> sorted_images(const fs::path& dir) {
+  std::vector<fs::path> images;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.is_regular_file() && core::is_image_file(entry.path())) images.push_back(entry.path());
+  }
+  std::sort(images.begin(), images.end());
+  return images;
+}
+
+std::string identity_from_name(const std::string& name) {
+  const auto end = name.find_first_of(".-_");
+  return name.substr(0, end);
+}
+
+// Folder per identity when there are such folders; otherwise identities from file names.
+std::vector<LabelledImage> list_gallery(const fs::path& root, const std::vector<std::string>& exclude) {
+  if (!fs::is_directory(root)) throw MissingInputError(root.string() + ": not a folder");
+  std::vector<fs::path> folders;
+  for (const auto& entry : fs::directory_iterator(root)) {
+    const bool excluded = std::find(exclude.begin(), exclude.end(),
+                                    entry.path().filename().string()) != exclude.end();
+    if (entry.is_directory() && !excluded && !sorted_images(entry.path()).empty()) {
+      folders.push_back(entry.path());
+    }
+  }
+  std::sort(folders.begin(), folders.end());
+  std::vector<LabelledImage> images;
+  if (!folders.empty()) {
+    for (const auto& folder : folders) {
+      const std::string identity = folder.filename().string();
+      for (const auto& image : sorted_images(folder)) {
+        images.push_back({identity, image, identity + "/" + image.filename().string()});
+      }
+    }
+  } else {
+    for (const auto& image : sorted_images(root)) {
+      const std::string name = image.filename().string();
+      images.push_back({identity_from_name(name), image, name});
+    }
+  }
+  if (images.empty()) throw MissingInputError(root.string() + ": holds no images");
+  return images;
+}
+
+}  // namespace
+
+GalleryResult build_gallery(const GalleryOptions& options) {
+  const std::vector<LabelledImage> images = list_gallery(options.images_dir, options.exclude);
+  const fs::path config_file =
+      options.model_config.empty() ? vision::default_model_config_path() : options.model_config;
+  const vision::ModelConfig config = vision::load_model_config(config_file);
+  vision::FaceAnalyzer analyzer(config);
+
+  core::Provenance provenance;
+  provenance.add_model("detector", config.detector.path);
+  provenance.add_model("landmarks", config.landmarks.path);
+  provenance.add_model("embedding", config.embedding.path);
+  provenance.set_parameters({{"images_dir", options.images_dir.string()},
+                             {"assume_cropped", options.assume_cropped},
+                             {"exclude", options.exclude},
+                             {"model_config", config_file.string()}});
+
+  GalleryResult result;
+  result.images = static_cast<std::int64_t>(images.size());
+  std::vector<std::string> identities, names;
+  std::vector<double> scores;
+  std::vector<cv::Mat> aligned;
+  {
+    core::ProgressBar bar("faces gallery: " + options.images_dir.filename().string(),
+                          result.images, "images");
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      const cv::Mat image = core::read_image(images[i].path);
+      const auto face = analyzer.largest_face(image, options.assume_cropped);
+      if (!face) {
+        result.without_face.push_back(images[i].relative);
+      } else {
+        identities.push_back(images[i].identity);
+        names.push_back(images[i].relative);
+        scores.push_back(face->detection.score);
+        aligned.push_back(face->aligned);
+      }
+      bar.update(static_cast<std::int64_t>(i + 1));
+    }
+  }
+  if (aligned.empty()) {
+    throw MissingInputError(options.images_dir.string() + ": no face found in any of its " +
+                            std::to_string(result.images) + " images" +
+                            (options.assume_cropped ? "" : " (try --assume-cropped for face crops)"));
+  }
+  const auto embeddings = analyzer.embed(aligned);
+  const int dim = static_cast<int>(embeddings.front().size());
+  std::vector<float> flat;
+  flat.reserve(embeddings.size() * dim);
+  for (const auto& e : embeddings) flat.insert(flat.end(), e.begin(), e.end());
+  result.embedded = static_cast<std::int64_t>(embeddings.size());
+
+  fs::create_directories(options.output_dir);
+  core::Table table;
+  table.add(core::Column::string("identity_id", identities));
+  table.add(core::Column::string("image_filename", names));
+  table.add(core::Column::float64("det_score", scores));
+  table.add(core::Column::float_list("embedding", dim, std::move(flat)));
+  result.table_path = options.output_dir / kGalleryTable;
+  core::write_parquet(table, result.table_path);
+
+  core::Json per_identity = core::Json::object();
+  for (const auto& id : identities) per_identity[id] = per_identity.value(id, 0) + 1;
+  result.summary = {{"images", result.images},
+                    {"embedded", result.embedded},
+                    {"identities", per_identity.size()},
+                    {"embedding_dim", dim},
+                    {"images_per_identity", per_identity},
+                    {"without_face", result.without_face},
+                    {"output_path", result.table_path.string()},
+                    {"provenance", provenance.finish()}};
+  result.summary_path = options.output_dir / kGallerySummary;
+  core::write_json(result.summary_path, result.summary);
+  return result;
+}
+
+}  // namespace ethovid::faces
