@@ -11,6 +11,7 @@
 #include "ethovid/vision/face_alignment.hpp"
 #include "ethovid/vision/face_detector.hpp"
 #include "ethovid/vision/face_embedder.hpp"
+#include "ethovid/vision/head_pose.hpp"
 #include "ethovid/vision/landmarker.hpp"
 #include "test_support.hpp"
 
@@ -138,6 +139,34 @@ TEST_F(FaceModels, EmbeddingsAreUnitNormAndSeparateIdentities) {
   // One face per call gives the same vectors as the batch.
   const auto single = embedder.embed({crops[2]});
   EXPECT_NEAR(cosine(single[0], batch[2]), 1.0, 1e-4);
+}
+
+TEST_F(FaceModels, PoseFromLandmarksAndNetworkAgreeOnTurnedFacesAndFlipWithAMirror) {
+  const fs::path photo = shared_file("faces_identity/faceapi_bbt/group_photos/bbt2.jpg");
+  if (photo.empty()) GTEST_SKIP() << "../shared/data not found: head pose test skipped";
+  const cv::Mat image = cv::imread(photo.string());
+  cv::Mat mirrored;
+  cv::flip(image, mirrored, 1);
+  FaceDetector detector(config_->detector);
+  Landmarker landmarker(config_->landmarks);
+  PoseNetwork network(*config_->pose);
+  auto largest = [&](const cv::Mat& img) {
+    const auto faces = detector.detect(img);
+    return *std::max_element(faces.begin(), faces.end(), [](const auto& a, const auto& b) {
+      return a.box.area() < b.box.area();
+    });
+  };
+  // The largest face (the man on the left) looks towards the image's right.
+  const auto face = largest(image);
+  const HeadPose from_points = pose_from_landmarks(landmarker.locate(image, face.box), image.size());
+  const HeadPose from_network = network.estimate(image, face.box);
+  EXPECT_GT(from_points.yaw, 25);
+  EXPECT_GT(from_network.yaw, 25);
+  const auto flipped = largest(mirrored);
+  const HeadPose mirror_points =
+      pose_from_landmarks(landmarker.locate(mirrored, flipped.box), mirrored.size());
+  EXPECT_LT(mirror_points.yaw, -25);
+  EXPECT_LT(network.estimate(mirrored, flipped.box).yaw, -25);
 }
 
 }  // namespace
