@@ -5,3 +5,4 @@ build="$1"
 mkdir -p "$build/bench-data"
 "$build/bench_facemap_throughput" --frames 10000 --width 640 --height 480 --codec h264 \
   --repeats 3 --data "$build/bench-data"
+"$build/compare_head_pose" "$(dirname "$0")/../../shared/data"
