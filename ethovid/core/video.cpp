@@ -104,13 +104,14 @@ struct VideoReader::State {
   bool seek_with_opencv(std::int64_t index);
   void reopen();
   void finish();
-  bool read_video(cv::Mat& frame);
+  bool read_video(cv::Mat& frame, int channels);
 
   void open_sequence(const SequencePattern& parsed);
-  void read_image(std::int64_t index, cv::Mat& frame);
+  void read_image(std::int64_t index, cv::Mat& frame, int channels);
 
-  // Returns what is wrong with `source`, or an empty string once `gray` holds it as CV_8UC1.
-  std::string to_gray(const cv::Mat& source, cv::Mat& gray);
+  // Returns what is wrong with `source`, or an empty string once `out` holds it as 8-bit gray
+  // (channels 1) or BGR (channels 3).
+  std::string to_8bit(const cv::Mat& source, cv::Mat& out, int channels);
   bool on_grid(std::int64_t index, double time_ms) const {
     return std::abs(time_ms - first_ms - static_cast<double>(index) * period_ms) <=
            kGridTolerance * period_ms;
@@ -243,7 +244,7 @@ void VideoReader::State::reopen() {
   }
 }
 
-bool VideoReader::State::read_video(cv::Mat& frame) {
+bool VideoReader::State::read_video(cv::Mat& frame, int channels) {
   if (ended) return false;
   if (!frame_grabbed && !grab()) {
     finish();
@@ -261,7 +262,7 @@ bool VideoReader::State::read_video(cv::Mat& frame) {
                            " was decoded but could not be retrieved");
   }
   frame_grabbed = false;
-  if (std::string problem = to_gray(decoded, frame); !problem.empty()) {
+  if (std::string problem = to_8bit(decoded, frame, channels); !problem.empty()) {
     throw VideoFormatError(info.source + ": frame " + std::to_string(position) + ": " + problem);
   }
   if (frame.cols != info.width || frame.rows != info.height) {
@@ -282,12 +283,12 @@ void VideoReader::State::open_sequence(const SequencePattern& parsed) {
   info.codec.clear();
   info.image_sequence = true;
   cv::Mat first;
-  read_image(0, first);
+  read_image(0, first, 1);
   info.width = first.cols;
   info.height = first.rows;
 }
 
-void VideoReader::State::read_image(std::int64_t index, cv::Mat& frame) {
+void VideoReader::State::read_image(std::int64_t index, cv::Mat& frame, int channels) {
   const fs::path file = pattern.file(first_number + index);
   auto where = [&] {
     return file.string() + " (frame " + std::to_string(index) + " of " + info.source + ")";
@@ -313,7 +314,7 @@ void VideoReader::State::read_image(std::int64_t index, cv::Mat& frame) {
     throw VideoFormatError(where() + ": cannot be decoded as an image (" + e.what() + ")");
   }
   if (decoded.empty()) throw VideoFormatError(where() + ": cannot be decoded as an image");
-  if (std::string problem = to_gray(decoded, frame); !problem.empty()) {
+  if (std::string problem = to_8bit(decoded, frame, channels); !problem.empty()) {
     throw VideoFormatError(where() + ": " + problem);
   }
   if (info.width != 0 && (frame.cols != info.width || frame.rows != info.height)) {
@@ -322,7 +323,7 @@ void VideoReader::State::read_image(std::int64_t index, cv::Mat& frame) {
   }
 }
 
-std::string VideoReader::State::to_gray(const cv::Mat& source, cv::Mat& gray) {
+std::string VideoReader::State::to_8bit(const cv::Mat& source, cv::Mat& out, int channels) {
   const cv::Mat* eight_bit = &source;
   if (source.depth() == CV_16U) {
     // 1/257 maps 0..65535 onto 0..255 exactly at both ends.
@@ -332,20 +333,18 @@ std::string VideoReader::State::to_gray(const cv::Mat& source, cv::Mat& gray) {
     return "pixel depth " + std::to_string(source.depth()) +
            " is not supported (8- or 16-bit images only)";
   }
-  switch (eight_bit->channels()) {
-    case 1:
-      eight_bit->copyTo(gray);
-      return {};
-    case 3:
-      cv::cvtColor(*eight_bit, gray, cv::COLOR_BGR2GRAY);
-      return {};
-    case 4:
-      cv::cvtColor(*eight_bit, gray, cv::COLOR_BGRA2GRAY);
-      return {};
-    default:
-      return std::to_string(eight_bit->channels()) +
-             " channels per pixel is not supported (1, 3 or 4)";
+  const int have = eight_bit->channels();
+  if (have != 1 && have != 3 && have != 4) {
+    return std::to_string(have) + " channels per pixel is not supported (1, 3 or 4)";
   }
+  if (have == channels) {
+    eight_bit->copyTo(out);
+  } else if (channels == 1) {
+    cv::cvtColor(*eight_bit, out, have == 3 ? cv::COLOR_BGR2GRAY : cv::COLOR_BGRA2GRAY);
+  } else {
+    cv::cvtColor(*eight_bit, out, have == 1 ? cv::COLOR_GRAY2BGR : cv::COLOR_BGRA2BGR);
+  }
+  return {};
 }
 
 VideoReader::VideoReader(const std::string& source) : state_(std::make_unique<State>()) {
@@ -364,11 +363,15 @@ VideoReader::~VideoReader() = default;
 
 const VideoInfo& VideoReader::info() const { return state_->info; }
 
-bool VideoReader::read_gray(cv::Mat& frame) {
+bool VideoReader::read_gray(cv::Mat& frame) { return read(frame, 1); }
+
+bool VideoReader::read_bgr(cv::Mat& frame) { return read(frame, 3); }
+
+bool VideoReader::read(cv::Mat& frame, int channels) {
   State& s = *state_;
-  if (!s.info.image_sequence) return s.read_video(frame);
+  if (!s.info.image_sequence) return s.read_video(frame, channels);
   if (s.position >= s.info.frame_count) return false;
-  s.read_image(s.position, frame);
+  s.read_image(s.position, frame, channels);
   ++s.position;
   return true;
 }

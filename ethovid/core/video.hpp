@@ -36,6 +36,8 @@ class VideoReader {
   // Next frame as 8-bit single-channel (CV_8UC1), width x height. Returns false after the last
   // frame; throws VideoFormatError when the stream ends before info().frame_count frames.
   bool read_gray(cv::Mat& frame);
+  // The same as 8-bit BGR (CV_8UC3); gray sources are expanded to three channels.
+  bool read_bgr(cv::Mat& frame);
 
   // Index of the next frame read_gray() returns.
   std::int64_t position() const;
@@ -45,6 +47,8 @@ class VideoReader {
   void seek(std::int64_t index);
 
  private:
+  bool read(cv::Mat& frame, int channels);
+
   struct State;
   std::unique_ptr<State> state_;
 };

@@ -146,6 +146,17 @@ TEST(VideoReader, ColorFramesBecomeTheirLuma) {
     cv::cvtColor(originals[i], expected, cv::COLOR_BGR2GRAY);
     EXPECT_TRUE(same_pixels(frames[i], expected)) << "frame " << i;
   }
+  // read_bgr gives the colour frames themselves, from the file and from the image sequence.
+  for (const std::string& source : {out.string(), (dir / "rgb" / "%05d.png").string()}) {
+    VideoReader colour(source);
+    cv::Mat frame;
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_TRUE(colour.read_bgr(frame)) << source;
+      ASSERT_EQ(frame.type(), CV_8UC3);
+      EXPECT_EQ(cv::norm(frame, originals[i], cv::NORM_INF), 0.0) << source << " frame " << i;
+    }
+    EXPECT_FALSE(colour.read_bgr(frame));
+  }
 }
 
 struct LossyCase {
