@@ -1,5 +1,7 @@
 #include "ethovid/core/provenance.hpp"
 
+#include "ethovid/core/error.hpp"
+
 #include <unistd.h>
 
 #include <array>
@@ -47,6 +49,43 @@ Json Provenance::finish() const {
               {"started_at", iso8601_utc(start_)},
               {"finished_at", iso8601_utc(std::chrono::system_clock::now())},
               {"host", host.data()}};
+}
+
+namespace {
+
+Json digests_of(const Json& entries) {
+  Json digests = Json::array();
+  for (const auto& entry : entries) digests.push_back(entry.at("sha256"));
+  return digests;
+}
+
+}  // namespace
+
+std::optional<Json> previous_run_if_up_to_date(const std::filesystem::path& summary_path,
+                                               const Provenance& current,
+                                               const std::vector<std::filesystem::path>& outputs) {
+  if (!std::filesystem::exists(summary_path)) return std::nullopt;
+  for (const auto& output : outputs) {
+    if (!std::filesystem::exists(output)) return std::nullopt;
+  }
+  Json previous;
+  try {
+    previous = read_json(summary_path);
+  } catch (const Error&) {
+    return std::nullopt;  // an unreadable summary is simply not up to date
+  }
+  const auto* stored = previous.contains("provenance") ? &previous["provenance"] : nullptr;
+  if (!stored || !stored->contains("inputs") || !stored->contains("parameters")) return std::nullopt;
+  try {
+    if (digests_of((*stored)["inputs"]) != digests_of(current.inputs()) ||
+        digests_of(stored->value("models", Json::array())) != digests_of(current.models()) ||
+        (*stored)["parameters"] != current.parameters()) {
+      return std::nullopt;
+    }
+  } catch (const Json::exception&) {
+    return std::nullopt;  // a summary of another shape is not ours to trust
+  }
+  return previous;
 }
 
 }  // namespace ethovid::core

@@ -3,6 +3,7 @@
 // which inputs and models (sha256), with which parameters, when (ISO-8601 UTC) and where (host).
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ class Provenance {
 
   const Json& parameters() const { return parameters_; }
   const Json& inputs() const { return inputs_; }
+  const Json& models() const { return models_; }
 
   // Stamps the end time and returns the block.
   Json finish() const;
@@ -35,5 +37,13 @@ class Provenance {
 };
 
 std::string iso8601_utc(std::chrono::system_clock::time_point t);
+
+// A stage run is a pure function of its inputs and parameters: returns the summary at
+// `summary_path` when it was made from inputs (and models) with the same sha256 digests and the
+// same parameters as `current`, and every file in `outputs` still exists; otherwise nullopt (also
+// for a missing or unreadable summary).
+std::optional<Json> previous_run_if_up_to_date(const std::filesystem::path& summary_path,
+                                               const Provenance& current,
+                                               const std::vector<std::filesystem::path>& outputs);
 
 }  // namespace ethovid::core

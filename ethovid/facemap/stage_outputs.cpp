@@ -6,16 +6,6 @@ namespace ethovid::facemap {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-core::Json input_digests(const core::Json& inputs) {
-  core::Json digests = core::Json::array();
-  for (const auto& input : inputs) digests.push_back(input.at("sha256"));
-  return digests;
-}
-
-}  // namespace
-
 void prepare_output_dir(const fs::path& output_dir) {
   std::error_code ec;
   fs::create_directories(output_dir, ec);
@@ -28,27 +18,16 @@ std::optional<StageResult> find_up_to_date(const fs::path& output_dir,
                                            const core::Provenance& provenance) {
   const fs::path summary_path = output_dir / kSummaryName;
   const fs::path table_path = output_dir / kTableName;
-  if (!fs::exists(summary_path) || !fs::exists(table_path)) return std::nullopt;
-  core::Json previous;
-  try {
-    previous = core::read_json(summary_path);
-  } catch (const Error&) {
-    return std::nullopt;  // an unreadable summary is simply not up to date
-  }
-  const auto* stored = previous.contains("provenance") ? &previous["provenance"] : nullptr;
-  if (!stored || !stored->contains("inputs") || !stored->contains("parameters")) return std::nullopt;
-  if (input_digests((*stored)["inputs"]) != input_digests(provenance.inputs()) ||
-      (*stored)["parameters"] != provenance.parameters()) {
-    return std::nullopt;
-  }
+  auto previous = core::previous_run_if_up_to_date(summary_path, provenance, {table_path});
+  if (!previous) return std::nullopt;
   StageResult result;
   result.skipped = true;
   result.table_path = table_path;
   result.summary_path = summary_path;
   result.qc_plot_path = output_dir / kQcPlotName;
-  result.rows = previous["statistics"].value("total_samples", std::int64_t{0});
-  previous["skipped"] = true;
-  result.summary = std::move(previous);
+  result.rows = (*previous)["statistics"].value("total_samples", std::int64_t{0});
+  (*previous)["skipped"] = true;
+  result.summary = std::move(*previous);
   return result;
 }
 
