@@ -1,4 +1,4 @@
-// `ethovid faces gallery` and `ethovid faces eval`.
+// `ethovid faces track`, `ethovid faces gallery` and `ethovid faces eval`.
 #include <iomanip>
 #include <iostream>
 
@@ -7,6 +7,7 @@
 #include "ethovid/core/json_file.hpp"
 #include "ethovid/core/table.hpp"
 #include "ethovid/faces/gallery.hpp"
+#include "ethovid/faces/track.hpp"
 #include "ethovid/vision/identification_eval.hpp"
 
 namespace ethovid::cli {
@@ -36,6 +37,36 @@ void add_faces_commands(CLI::App& app, Runner& run) {
   auto* group = app.add_subcommand("faces", "Faces in episode video and photo sets: detect, align, "
                                             "embed, identify");
   group->require_subcommand(1);
+
+  auto track = std::make_shared<faces::TrackOptions>();
+  auto* t = group->add_subcommand("track", "Detect faces on every N-th frame and link them into "
+                                           "tracks (tracks.jsonl, faces_track_summary.json)");
+  t->add_option("VIDEO", track->video, "Video file, or image sequence as a printf pattern")->required();
+  t->add_option("-o,--output", track->output_dir, "Output folder")->required();
+  t->add_option("--stride", track->stride, "Detect on every N-th frame")->capture_default_str();
+  t->add_option("--high-score", track->tracker.high_score,
+                "Detections at or above this start and continue tracks")->capture_default_str();
+  t->add_option("--low-score", track->tracker.low_score,
+                "Weaker detections only continue tracks (ByteTrack's second stage)")->capture_default_str();
+  t->add_option("--max-missed", track->tracker.max_missed_updates,
+                "Processed frames a track may go without a detection before it ends")->capture_default_str();
+  t->add_option("--min-hits", track->tracker.min_hits,
+                "Detections a track needs to be reported")->capture_default_str();
+  t->add_option("--models", track->model_config, "Model config YAML (default: the bundled models)");
+  t->add_flag("--force", track->force, "Recompute even when the outputs are up to date");
+  t->callback([&run, track] {
+    run = [track] {
+      const auto result = faces::track_faces(*track);
+      if (result.skipped) {
+        std::cout << "up to date: " << result.tracks_path.string() << " (use --force to recompute)\n";
+        return 0;
+      }
+      std::cout << "tracks:  " << result.tracks_path.string() << " (" << result.tracks << " tracks, "
+                << result.detections << " detections)\n"
+                << "summary: " << result.summary_path.string() << "\n";
+      return 0;
+    };
+  });
 
   auto gallery = std::make_shared<faces::GalleryOptions>();
   auto* g = group->add_subcommand(
