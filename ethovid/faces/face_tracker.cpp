@@ -17,9 +17,10 @@ namespace {
 // Kalman noise, as fractions of the face size (mean of width and height), because how far a face
 // moves or how much a detector's box jitters in pixels grows with the face's size in the image.
 // Per frame, so that a gap of several frames adds the noise of all of them.
-constexpr double kPositionNoise = 1.0 / 20;    // unmodelled change of centre and size, per frame
-constexpr double kVelocityNoise = 1.0 / 80;    // change of velocity (acceleration), per frame
-constexpr double kMeasurementNoise = 1.0 / 20; // detector box jitter
+constexpr double kPositionNoise = 1.0 / 20;  // unmodelled change of centre and size, per frame
+// Change of velocity per frame; twice ByteTrack's (pedestrians), as heads start and stop quickly.
+constexpr double kVelocityNoise = 1.0 / 80;
+constexpr double kMeasurementNoise = 1.0 / 20;  // detector box jitter
 // The velocity of a new track is unknown: a face may move up to about its own size per frame, so
 // the second detection alone then sets the velocity (rather than being mistaken for noise).
 constexpr double kInitialVelocityStd = 1.0;
@@ -260,8 +261,7 @@ std::vector<int> FaceTracker::update(std::int64_t frame_idx, const std::vector<c
 // One association stage: matches the live tracks `tracks` (indices into live_) to the detections
 // `detections` (indices into boxes), records the matches, and returns the tracks left unmatched.
 std::vector<int> FaceTracker::associate(const std::vector<int>& tracks,
-                                        const std::vector<int>& detections,
-                                        std::int64_t frame_idx,
+                                        const std::vector<int>& detections, std::int64_t frame_idx,
                                         const std::vector<cv::Rect2f>& boxes,
                                         const std::vector<float>& scores,
                                         std::vector<int>& joined) {
