@@ -6,6 +6,7 @@
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/json_file.hpp"
 #include "ethovid/core/table.hpp"
+#include "ethovid/faces/embed.hpp"
 #include "ethovid/faces/gallery.hpp"
 #include "ethovid/faces/track.hpp"
 #include "ethovid/vision/identification_eval.hpp"
@@ -63,6 +64,52 @@ void add_faces_commands(CLI::App& app, Runner& run) {
       }
       std::cout << "tracks:  " << result.tracks_path.string() << " (" << result.tracks << " tracks, "
                 << result.detections << " detections)\n"
+                << "summary: " << result.summary_path.string() << "\n";
+      return 0;
+    };
+  });
+
+  auto embed = std::make_shared<faces::EmbedOptions>();
+  auto embed_config = std::make_shared<std::string>();
+  auto* m = group->add_subcommand(
+      "embed", "Gate, sample, align and embed the faces of tracks.jsonl (faces.jsonl, faces.npy, "
+               "faces.parquet, crops_debug.jsonl, faces_summary.json)");
+  m->add_option("VIDEO", embed->video, "The video the tracks were made from")->required();
+  m->add_option("--tracks", embed->tracks_file, "tracks.jsonl from `faces track`")->required();
+  m->add_option("-o,--output", embed->output_dir, "Output folder")->required();
+  m->add_option("--config", *embed_config, "YAML config (keys in docs/faces.md); flags override it");
+  auto& h = embed->config.harvest;
+  auto* save = m->add_flag("--save-crops", embed->config.save_crops,
+                           "Save the kept crops as crops/{track_id}/frame_{frame_idx:06d}.jpg");
+  auto* min_quality = m->add_option("--min-quality", h.min_quality, "Lowest quality score kept");
+  auto* per_track = m->add_option("--max-crops-per-track", h.max_crops_per_track, "Crops kept per track");
+  auto* per_episode = m->add_option("--max-crops-per-episode", h.max_crops_per_episode, "Crops kept in all");
+  auto* sampling = m->add_option("--sampling", "uniform, quality-weighted or stratified");
+  m->add_option("--models", embed->model_config, "Model config YAML (default: the bundled models)");
+  m->add_flag("--force", embed->force, "Recompute even when the outputs are up to date");
+  m->callback([&run, embed, embed_config, save, min_quality, per_track, per_episode, sampling] {
+    const std::string sampling_text = sampling->count() ? sampling->as<std::string>() : "";
+    const bool save_given = save->count() > 0, quality_given = min_quality->count() > 0;
+    const bool track_given = per_track->count() > 0, episode_given = per_episode->count() > 0;
+    run = [embed, embed_config, sampling_text, save_given, quality_given, track_given, episode_given] {
+      // The config file is the base; flags given on the command line override its values.
+      if (!embed_config->empty()) {
+        const faces::EmbedConfig flags = embed->config;
+        embed->config = faces::load_embed_config(*embed_config);
+        auto& h = embed->config.harvest;
+        if (save_given) embed->config.save_crops = flags.save_crops;
+        if (quality_given) h.min_quality = flags.harvest.min_quality;
+        if (track_given) h.max_crops_per_track = flags.harvest.max_crops_per_track;
+        if (episode_given) h.max_crops_per_episode = flags.harvest.max_crops_per_episode;
+      }
+      if (!sampling_text.empty()) embed->config.harvest.sampling = faces::parse_sampling(sampling_text);
+      const auto result = faces::embed_faces(*embed);
+      if (result.skipped) {
+        std::cout << "up to date: " << result.faces_path.string() << " (use --force to recompute)\n";
+        return 0;
+      }
+      std::cout << "faces:   " << result.faces_path.string() << " (" << result.faces << " of "
+                << result.candidates << " candidates kept)\n"
                 << "summary: " << result.summary_path.string() << "\n";
       return 0;
     };
