@@ -1,4 +1,4 @@
-// `ethovid faces track`, `ethovid faces gallery` and `ethovid faces eval`.
+// `ethovid faces track|embed|cluster|gallery|eval`.
 #include <iomanip>
 #include <iostream>
 
@@ -6,6 +6,7 @@
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/json_file.hpp"
 #include "ethovid/core/table.hpp"
+#include "ethovid/faces/cluster.hpp"
 #include "ethovid/faces/embed.hpp"
 #include "ethovid/faces/gallery.hpp"
 #include "ethovid/faces/track.hpp"
@@ -111,6 +112,32 @@ void add_faces_commands(CLI::App& app, Runner& run) {
       std::cout << "faces:   " << result.faces_path.string() << " (" << result.faces << " of "
                 << result.candidates << " candidates kept)\n"
                 << "summary: " << result.summary_path.string() << "\n";
+      return 0;
+    };
+  });
+
+  auto cluster = std::make_shared<faces::ClusterOptions>();
+  auto cluster_gallery = std::make_shared<std::string>();
+  auto* c = group->add_subcommand("cluster", "Group the tracks of a `faces embed` folder into "
+                                             "identities (identities.json), named from a gallery");
+  c->add_option("DIR", cluster->dir, "Output folder of `faces embed` (faces.parquet, tracks.jsonl)")->required();
+  c->add_option("--gallery", *cluster_gallery, "Folder of known people: one folder of photos per person");
+  c->add_option("--threshold", cluster->min_similarity,
+                "Average cosine similarity at which tracks merge")->capture_default_str();
+  c->add_option("--gallery-threshold", cluster->gallery_min_similarity,
+                "Lowest similarity to a known person; below it the identity is 'unknown'")->capture_default_str();
+  c->add_option("--models", cluster->model_config, "Model config YAML for the gallery photos");
+  c->callback([&run, cluster, cluster_gallery] {
+    if (!cluster_gallery->empty()) cluster->gallery_dir = *cluster_gallery;
+    run = [cluster] {
+      const auto result = faces::cluster_faces(*cluster);
+      std::cout << "identities: " << result.identities_path.string() << " (" << result.identities
+                << " identities from " << result.tracks << " tracks)\n";
+      for (const auto& identity : result.summary["identities"]) {
+        std::cout << "  " << identity["identity_id"] << ": " << identity["tracks"].size() << " tracks, "
+                  << identity["frames"] << " frames"
+                  << (identity["name"].is_null() ? "" : ", " + identity["name"].get<std::string>()) << "\n";
+      }
       return 0;
     };
   });

@@ -49,16 +49,19 @@ enum class Rejection {
   kLowQuality,        // "low_quality"
   kNotSampled,        // "not_sampled": passed the gate, left out by the sampling
   kTrackLimit,        // "track_limit": beyond max_crops_per_track (lowest quality dropped first)
-  kEpisodeLimit,      // "episode_limit": beyond max_crops_per_episode (lowest quality dropped first)
+  kEpisodeLimit,      // "episode_limit": beyond max_crops_per_episode (lowest quality first)
 };
 
 const char* rejection_name(Rejection r);
 
 // The first gate rule a candidate breaks, checked in the order of the enum; kNone if it passes.
+// A NaN confidence (no detector score) passes the confidence rule; a NaN in any other measure
+// fails its rule.
 Rejection gate(const Candidate& c, const HarvestConfig& config);
 
 // Decides every candidate: result[i] is kNone for the crops to keep. Candidates may come in any
 // order; within a track they are ordered by frame_idx for the sampling.
-std::vector<Rejection> harvest(const std::vector<Candidate>& candidates, const HarvestConfig& config);
+std::vector<Rejection> harvest(const std::vector<Candidate>& candidates,
+                               const HarvestConfig& config);
 
 }  // namespace ethovid::faces
