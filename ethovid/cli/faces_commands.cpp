@@ -116,6 +116,44 @@ void add_faces_commands(CLI::App& app, Runner& run) {
     };
   });
 
+  auto chain = std::make_shared<faces::TrackOptions>();
+  auto chain_gallery = std::make_shared<std::string>();
+  auto chain_config = std::make_shared<std::string>();
+  auto* r = group->add_subcommand("run", "The whole chain into one folder: track, embed, cluster "
+                                         "(each step skipped when its outputs are up to date)");
+  r->add_option("VIDEO", chain->video, "Video file, or image sequence as a printf pattern")->required();
+  r->add_option("-o,--output", chain->output_dir, "Output folder")->required();
+  r->add_option("--stride", chain->stride, "Detect on every N-th frame")->capture_default_str();
+  r->add_option("--config", *chain_config, "YAML config of the embed step (docs/faces.md)");
+  r->add_option("--gallery", *chain_gallery, "Folder of known people: one folder of photos per person");
+  r->add_option("--models", chain->model_config, "Model config YAML (default: the bundled models)");
+  r->add_flag("--force", chain->force, "Recompute every step");
+  r->callback([&run, chain, chain_gallery, chain_config] {
+    run = [chain, chain_gallery, chain_config] {
+      const auto tracked = faces::track_faces(*chain);
+      std::cout << (tracked.skipped ? "track:   up to date, " : "track:   ") << tracked.tracks
+                << " tracks\n";
+      faces::EmbedOptions embed;
+      embed.video = chain->video;
+      embed.tracks_file = tracked.tracks_path;
+      embed.output_dir = chain->output_dir;
+      embed.model_config = chain->model_config;
+      embed.force = chain->force;  // a new tracks.jsonl changes its sha256: embed then reruns itself
+      if (!chain_config->empty()) embed.config = faces::load_embed_config(*chain_config);
+      const auto embedded = faces::embed_faces(embed);
+      std::cout << (embedded.skipped ? "embed:   up to date, " : "embed:   ") << embedded.faces
+                << " of " << embedded.candidates << " candidates kept\n";
+      faces::ClusterOptions cluster;
+      cluster.dir = chain->output_dir;
+      cluster.model_config = chain->model_config;
+      if (!chain_gallery->empty()) cluster.gallery_dir = *chain_gallery;
+      const auto grouped = faces::cluster_faces(cluster);
+      std::cout << "cluster: " << grouped.identities << " identities -> "
+                << grouped.identities_path.string() << "\n";
+      return 0;
+    };
+  });
+
   auto cluster = std::make_shared<faces::ClusterOptions>();
   auto cluster_gallery = std::make_shared<std::string>();
   auto* c = group->add_subcommand("cluster", "Group the tracks of a `faces embed` folder into "

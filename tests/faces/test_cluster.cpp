@@ -57,5 +57,24 @@ TEST(FacesCluster, TalkingHeadIsOneIdentityNamedFromTheGallery) {
   EXPECT_EQ(identities[0]["name"], "unknown");
 }
 
+TEST(FacesRun, WholeChainThenUpToDate) {
+  const auto root = test::shared_data_dir();
+  if (!root) GTEST_SKIP() << "../shared/data not found: faces run test skipped";
+  test::ScratchDir dir;
+  const std::string command = "faces run '" + (*root / "face_video/liveportrait_d6.mp4").string() +
+                              "' --stride 8 --output '" + (dir / "ep").string() + "'";
+  auto r = test::run_ethovid(command);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* name : {"tracks.jsonl", "faces.jsonl", "faces.npy", "faces.parquet",
+                           "crops_debug.jsonl", "faces_summary.json", "identities.json"}) {
+    EXPECT_TRUE(fs::exists(dir / "ep" / name)) << name;
+  }
+  EXPECT_EQ(core::read_json(dir / "ep/identities.json")["identities"].size(), 1u);
+  r = test::run_ethovid(command);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("track:   up to date"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("embed:   up to date"), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace ethovid::faces
