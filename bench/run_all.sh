@@ -6,3 +6,4 @@ mkdir -p "$build/bench-data"
 "$build/bench_facemap_throughput" --frames 10000 --width 640 --height 480 --codec h264 \
   --repeats 3 --data "$build/bench-data"
 "$build/compare_head_pose" "$(dirname "$0")/../../shared/data"
+"$build/bench_faces" "$(dirname "$0")/../../shared/data" "$build/bench-data"
