@@ -95,6 +95,14 @@ TEST_F(FaceModels, GroupPhotoGivesEveryFaceWithLandmarksInPlace) {
     EXPECT_LT(p[2].y, std::min(p[3].y, p[4].y));    // nose above the mouth corners
     EXPECT_LT(p[3].x, p[4].x);
   }
+  // The other group photos: five people side by side; two people at a table and a third cut by
+  // the left edge (the people behind them are out of focus and turned away).
+  auto faces_in = [&](const char* name) {
+    const fs::path file = shared_file(std::string("faces_identity/faceapi_bbt/group_photos/") + name);
+    return detector.detect(cv::imread(file.string())).size();
+  };
+  EXPECT_EQ(faces_in("bbt3.jpg"), 5u);
+  EXPECT_EQ(faces_in("bbt2.jpg"), 3u);
 }
 
 TEST_F(FaceModels, EmbeddingsAreUnitNormAndSeparateIdentities) {
