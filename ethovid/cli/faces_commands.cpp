@@ -14,26 +14,6 @@
 
 namespace ethovid::cli {
 
-namespace {
-
-std::vector<vision::LabelledEmbedding> read_gallery_table(const std::string& path) {
-  const core::Table table = core::read_parquet(path, std::vector<std::string>{
-                                                         "identity_id", "image_filename", "embedding"});
-  const core::Column& embedding = table.column("embedding");
-  if (embedding.spec.type != core::ColumnType::kFloatList) {
-    throw FormatError(path + ": column 'embedding' is not a fixed-size float list");
-  }
-  const int dim = embedding.spec.list_size;
-  std::vector<vision::LabelledEmbedding> rows(table.rows());
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    rows[i].identity = table.column("identity_id").str[i];
-    rows[i].image = table.column("image_filename").str[i];
-    rows[i].embedding.assign(embedding.f32.begin() + i * dim, embedding.f32.begin() + (i + 1) * dim);
-  }
-  return rows;
-}
-
-}  // namespace
 
 void add_faces_commands(CLI::App& app, Runner& run) {
   auto* group = app.add_subcommand("faces", "Faces in episode video and photo sets: detect, align, "
@@ -218,7 +198,7 @@ void add_faces_commands(CLI::App& app, Runner& run) {
   e->add_option("--json", *json_out, "Also write the result as JSON to this file");
   e->callback([&run, table, enroll, json_out] {
     run = [table, enroll, json_out] {
-      const auto result = vision::evaluate_identification(read_gallery_table(*table), *enroll);
+      const auto result = vision::evaluate_identification(faces::read_gallery_table(*table), *enroll);
       core::Json per_identity = core::Json::object();
       for (const auto& [id, rate] : result.per_identity_rank1) per_identity[id] = rate;
       const core::Json json = {{"table", *table},

@@ -205,9 +205,11 @@ StageResult compute(const ComputeOptions& options) {
 
   // 2. Pupil and blinks from the cached pupil crops, on their own thread while the SVD fits run
   // (the tracker is single-threaded; the two fits leave room for it).
-  std::future<EyeTrace> eye_future;
+  // Declared before the future: if the fits throw, the future's destructor waits for the thread,
+  // which must still find these alive.
   std::string eye_method;
   double eye_seconds = 0;
+  std::future<EyeTrace> eye_future;
   if (options.pupil_roi) {
     eye_future = std::async(std::launch::async, [&] {
       const auto start = std::chrono::steady_clock::now();

@@ -15,9 +15,9 @@ namespace {
 constexpr Eigen::Index kGramRowBlock = 2048;
 
 // Eigen-decomposes a symmetric Gram matrix G = A^T A and returns the top `k` (eigenvector,
-// sqrt(eigenvalue)) pairs, dropping numerically zero ones. Solved in double: in video the
+// sqrt(eigenvalue)) pairs, dropping numerically zero ones. The solve runs in double (in video the
 // weakest of 500 components sit near 1e-3 of the strongest singular value, 1e-6 in eigenvalue,
-// too close to float's resolution for a float solver.
+// too close to float's resolution); the pairs are returned in float for the float products.
 struct TopEigen {
   Eigen::MatrixXf vectors;  // n x k
   Eigen::VectorXf sigma;    // k, descending

@@ -45,8 +45,8 @@ class IncrementalSvd {
 };
 
 // Top `k` left singular vectors and values of `data` (pixels x n) through the n x n Gram matrix
-// (float products summed in double). Components whose singular value is below 1e-3 of the
-// largest are dropped: float cannot resolve them, and in video they are sensor noise.
+// (float products summed in double, eigen-solved in double). Components whose eigenvalue is below
+// 1e-10 of the largest (singular value below 1e-5 of the largest) are dropped as rounding noise.
 SvdBasis truncated_svd(const Eigen::Ref<const Eigen::MatrixXf>& data, int k);
 
 }  // namespace ethovid::facemap

@@ -53,14 +53,8 @@ std::map<std::string, std::vector<float>> gallery_centroids(const ClusterOptions
   g.output_dir = o.dir / "gallery";
   g.model_config = o.model_config;
   const GalleryResult built = build_gallery(g);
-  const core::Table table = core::read_parquet(built.table_path);
-  const auto& ids = table.column("identity_id").str;
-  const auto& e = table.column("embedding");
-  const int dim = e.spec.list_size;
   std::map<std::string, std::vector<std::vector<float>>> photos;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    photos[ids[i]].emplace_back(e.f32.begin() + i * dim, e.f32.begin() + (i + 1) * dim);
-  }
+  for (auto& row : read_gallery_table(built.table_path)) photos[row.identity].push_back(std::move(row.embedding));
   std::map<std::string, std::vector<float>> centroids;
   for (const auto& [name, vectors] : photos) {
     centroids[name] = pool_embeddings(vectors, std::vector<double>(vectors.size(), 1.0));

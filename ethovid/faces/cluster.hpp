@@ -4,7 +4,7 @@
 //
 // identities.json: {"identities": [{"identity_id", "name", "match_similarity", "tracks",
 //   "faces", "frames", "screen_time_s", "first_frame", "last_frame", "representative_crop",
-//   "representative_face_id"}, ...], "parameters", "gallery", "provenance"}; identities are
+//   "representative_face_id"}, ...], "tracks", "fps", "method", "gallery", "provenance"}; identities are
 // numbered 1.. by screen time, longest first.
 #include <filesystem>
 #include <optional>

@@ -50,12 +50,11 @@ class CropStore {
   explicit CropStore(const fs::path& dir) : path_(core::temp_path_for(dir / "crops.cache")) {
     file_ = std::fopen(path_.c_str(), "w+b");
     if (!file_) throw Error("cannot create " + path_.string());
-  }
-  ~CropStore() {
-    std::fclose(file_);
+    // Unlinked at once: the open file stays usable, and a crash leaves nothing behind.
     std::error_code ec;
     fs::remove(path_, ec);
   }
+  ~CropStore() { std::fclose(file_); }
   CropStore(const CropStore&) = delete;
   CropStore& operator=(const CropStore&) = delete;
 
@@ -112,8 +111,16 @@ Measured measure_one(const cv::Mat& frame, int track_id, std::int64_t t, const T
     m.gate = Rejection::kBboxOutOfBounds;
     return m;
   }
-  const vision::Landmarks68 marks = landmarker.locate(frame, box);
-  const vision::HeadPose pose = vision::pose_from_landmarks(marks, frame.size());
+  vision::Landmarks68 marks;
+  vision::HeadPose pose;
+  try {
+    marks = landmarker.locate(frame, box);
+    pose = vision::pose_from_landmarks(marks, frame.size());
+  } catch (const ComputationError&) {
+    // One face the networks cannot measure must not end the whole episode's run.
+    m.gate = Rejection::kMeasureFailed;
+    return m;
+  }
   m.points = vision::five_points(marks);
   const cv::Mat aligned = vision::align_face(frame, m.points, kAlignedSize);
   const double sharpness = vision::laplacian_variance(aligned);
@@ -133,7 +140,8 @@ Measured measure_one(const cv::Mat& frame, int track_id, std::int64_t t, const T
 // any (landmarks dominate: ~2 ms per candidate, and an episode has tens of thousands).
 std::vector<Measured> measure_candidates(const EmbedOptions& o, const std::vector<TrackRecord>& tracks,
                                          const vision::ModelConfig& models, CropStore& crops,
-                                         Timings& timings, std::int64_t* frames_decoded) {
+                                         Timings& timings, std::int64_t* frames_decoded,
+                                         core::VideoInfo* video_info) {
   using FrameJob = std::vector<std::pair<int, const TrackDetectionRecord*>>;
   std::map<std::int64_t, FrameJob> by_frame;
   std::int64_t total = 0;
@@ -145,6 +153,7 @@ std::vector<Measured> measure_candidates(const EmbedOptions& o, const std::vecto
   }
   core::VideoReader reader(o.video);
   const auto& info = reader.info();
+  *video_info = info;
   if (!by_frame.empty() && by_frame.rbegin()->first >= info.frame_count) {
     throw FormatError(o.tracks_file.string() + " has a detection at frame " +
                       std::to_string(by_frame.rbegin()->first) + ", " + o.video + " has " +
@@ -320,9 +329,9 @@ EmbedResult embed_faces(const EmbedOptions& o) {
   Timings timings;
   CropStore crops(o.output_dir);
   std::int64_t frames_decoded = 0;
+  core::VideoInfo info;
   const std::vector<Measured> measured =
-      measure_candidates(o, tracks, models, crops, timings, &frames_decoded);
-  const core::VideoInfo info = core::probe_video(o.video);
+      measure_candidates(o, tracks, models, crops, timings, &frames_decoded, &info);
   const double width = info.width, height = info.height;
 
   std::vector<Candidate> candidates;
@@ -360,12 +369,10 @@ EmbedResult embed_faces(const EmbedOptions& o) {
                    o.config.thumb_size < kAlignedSize ? cv::INTER_AREA : cv::INTER_CUBIC);
       }
       fs::create_directories((o.output_dir / path).parent_path());
-      core::write_atomically(o.output_dir / path, [&](const fs::path& temp) {
-        if (!cv::imwrite(temp.string() + ".jpg", thumb, {cv::IMWRITE_JPEG_QUALITY, o.config.jpeg_quality})) {
-          throw Error("cannot write " + (o.output_dir / path).string());
-        }
-        fs::rename(temp.string() + ".jpg", temp);
-      });
+      std::vector<uchar> jpeg;
+      cv::imencode(".jpg", thumb, jpeg, {cv::IMWRITE_JPEG_QUALITY, o.config.jpeg_quality});
+      core::write_text_atomically(o.output_dir / path,
+                                  std::string_view(reinterpret_cast<const char*>(jpeg.data()), jpeg.size()));
     }
     const core::Json points = normalised_points(m.points, width, height);
     faces_lines += core::Json{{"face_id", i}, {"track_id", c.track_id}, {"frame_idx", c.frame_idx},

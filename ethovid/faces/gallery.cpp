@@ -141,4 +141,21 @@ GalleryResult build_gallery(const GalleryOptions& options) {
   return result;
 }
 
+std::vector<vision::LabelledEmbedding> read_gallery_table(const fs::path& path) {
+  const core::Table table = core::read_parquet(
+      path, std::vector<std::string>{"identity_id", "image_filename", "embedding"});
+  const core::Column& embedding = table.column("embedding");
+  if (embedding.spec.type != core::ColumnType::kFloatList) {
+    throw FormatError(path.string() + ": column 'embedding' is not a fixed-size float list");
+  }
+  const std::size_t dim = static_cast<std::size_t>(embedding.spec.list_size);
+  std::vector<vision::LabelledEmbedding> rows(table.rows());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].identity = table.column("identity_id").str[i];
+    rows[i].image = table.column("image_filename").str[i];
+    rows[i].embedding.assign(embedding.f32.begin() + i * dim, embedding.f32.begin() + (i + 1) * dim);
+  }
+  return rows;
+}
+
 }  // namespace ethovid::faces

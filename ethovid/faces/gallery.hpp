@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ethovid/core/json_file.hpp"
+#include "ethovid/vision/identification_eval.hpp"
 
 namespace ethovid::faces {
 
@@ -34,6 +35,10 @@ struct GalleryResult {
 // MissingInputError when the folder does not exist or holds no images; an image that cannot be
 // decoded is a FormatError naming it.
 GalleryResult build_gallery(const GalleryOptions& options);
+
+// The rows of a gallery.parquet (identity, image, embedding). FormatError when its embedding
+// column is not a fixed-size float list.
+std::vector<vision::LabelledEmbedding> read_gallery_table(const std::filesystem::path& path);
 
 inline constexpr const char* kGalleryTable = "gallery.parquet";
 inline constexpr const char* kGallerySummary = "gallery_summary.json";

@@ -167,6 +167,7 @@ const char* rejection_name(Rejection r) {
     case Rejection::kNotSampled: return "not_sampled";
     case Rejection::kTrackLimit: return "track_limit";
     case Rejection::kEpisodeLimit: return "episode_limit";
+    case Rejection::kMeasureFailed: return "measure_failed";
   }
   return "?";
 }

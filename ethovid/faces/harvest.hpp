@@ -50,6 +50,7 @@ enum class Rejection {
   kNotSampled,        // "not_sampled": passed the gate, left out by the sampling
   kTrackLimit,        // "track_limit": beyond max_crops_per_track (lowest quality dropped first)
   kEpisodeLimit,      // "episode_limit": beyond max_crops_per_episode (lowest quality first)
+  kMeasureFailed,     // "measure_failed": landmarks or pose could not be computed (set by embed)
 };
 
 const char* rejection_name(Rejection r);

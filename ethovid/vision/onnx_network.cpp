@@ -3,7 +3,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include "ethovid/core/error.hpp"
-#include "ethovid/core/hash.hpp"
 
 namespace ethovid::vision {
 
@@ -14,7 +13,6 @@ OnnxNetwork::OnnxNetwork(const ModelSpec& spec) : spec_(spec) {
     throw ModelFormatError(spec.path.string() + ": not a model OpenCV DNN can read (" + e.msg + ")");
   }
   if (net_.empty()) throw ModelFormatError(spec.path.string() + ": empty ONNX network");
-  sha256_ = core::sha256_file(spec.path);
 }
 
 cv::Mat OnnxNetwork::prepare(const cv::Mat& image) const {

@@ -22,15 +22,12 @@ class OnnxNetwork {
                            const std::vector<std::string>& outputs = {});
 
   const ModelSpec& spec() const { return spec_; }
-  // sha256 of the model file, for provenance.
-  const std::string& sha256() const { return sha256_; }
 
  private:
   cv::Mat prepare(const cv::Mat& image) const;
 
   ModelSpec spec_;
   cv::dnn::Net net_;
-  std::string sha256_;
 };
 
 }  // namespace ethovid::vision

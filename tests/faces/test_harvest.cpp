@@ -69,6 +69,7 @@ std::size_t count(const std::vector<Rejection>& result, Rejection reason) {
 TEST(HarvestGate, NamesAreSnakeCase) {
   EXPECT_STREQ(faces::rejection_name(Rejection::kNone), "none");
   EXPECT_STREQ(faces::rejection_name(Rejection::kBboxOutOfBounds), "bbox_out_of_bounds");
+  EXPECT_STREQ(faces::rejection_name(Rejection::kMeasureFailed), "measure_failed");
   EXPECT_STREQ(faces::rejection_name(Rejection::kLowConfidence), "low_confidence");
   EXPECT_STREQ(faces::rejection_name(Rejection::kTooSmall), "too_small");
   EXPECT_STREQ(faces::rejection_name(Rejection::kTooBlurry), "too_blurry");
