@@ -7,6 +7,7 @@
 #include <exception>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -14,14 +15,13 @@
 #include <opencv2/imgproc.hpp>
 
 #include "ethovid/core/atomic_file.hpp"
-#include "ethovid/core/bounded_queue.hpp"
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/npy.hpp"
-#include "ethovid/core/progress.hpp"
 #include "ethovid/core/provenance.hpp"
 #include "ethovid/core/table.hpp"
 #include "ethovid/core/video.hpp"
 #include "ethovid/core/video_source.hpp"
+#include "ethovid/faces/frame_workers.hpp"
 #include "ethovid/faces/tracks_file.hpp"
 #include "ethovid/vision/face_alignment.hpp"
 #include "ethovid/vision/face_embedder.hpp"
@@ -159,57 +159,29 @@ std::vector<Measured> measure_candidates(const EmbedOptions& o, const std::vecto
                       std::to_string(by_frame.rbegin()->first) + ", " + o.video + " has " +
                       std::to_string(info.frame_count) + " frames");
   }
-  const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
-  core::BoundedQueue<std::pair<std::int64_t, cv::Mat>> queue(2 * workers);
-  std::mutex mutex;  // guards measured, timings.measure and failure
+  std::mutex mutex;  // guards measured and timings.measure
   std::mutex store_mutex;
   std::vector<Measured> measured;
   measured.reserve(static_cast<std::size_t>(total));
-  std::exception_ptr failure;
-  auto work = [&] {
-    try {
-      vision::Landmarker landmarker(models.landmarks);
-      while (auto job = queue.pop()) {
-        const auto start = Clock::now();
-        std::vector<Measured> done;
-        for (const auto& [track_id, d] : by_frame.at(job->first)) {
-          done.push_back(measure_one(job->second, track_id, job->first, *d, landmarker, crops,
-                                     store_mutex, o.config.harvest));
-        }
-        std::lock_guard<std::mutex> lock(mutex);
-        timings.measure += seconds_since(start);
-        for (auto& m : done) measured.push_back(std::move(m));
-      }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (!failure) failure = std::current_exception();
-      queue.close();
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned i = 0; i < workers; ++i) pool.emplace_back(work);
-  std::int64_t t = 0;
-  try {
-    core::ProgressBar bar("faces embed: measuring " + std::to_string(total) + " candidates", info.frame_count);
-    cv::Mat frame;
-    for (auto next = by_frame.begin(); next != by_frame.end(); ++t) {
-      const auto start = Clock::now();
-      if (!reader.read_bgr(frame)) break;
-      timings.decode += seconds_since(start);
-      bar.update(t + 1);
-      if (t != next->first) continue;
-      if (!queue.push({t, frame.clone()})) break;  // a worker failed
-      ++next;
-    }
-  } catch (...) {
-    queue.close();
-    for (auto& thread : pool) thread.join();
-    throw;
-  }
-  queue.close();
-  for (auto& thread : pool) thread.join();
-  if (failure) std::rethrow_exception(failure);
-  *frames_decoded = t;
+  const auto wanted = [&](std::int64_t t) { return by_frame.count(t) > 0; };
+  const std::int64_t last = by_frame.empty() ? 0 : by_frame.rbegin()->first;
+  const DecodeStats decoding = decode_to_workers(
+      reader, "faces embed: measuring " + std::to_string(total) + " candidates", wanted, last, [&] {
+        auto landmarker = std::make_shared<vision::Landmarker>(models.landmarks);
+        return FrameTask([&, landmarker](std::int64_t t, const cv::Mat& frame) {
+          const auto start = Clock::now();
+          std::vector<Measured> done;
+          for (const auto& [track_id, d] : by_frame.at(t)) {
+            done.push_back(measure_one(frame, track_id, t, *d, *landmarker, crops, store_mutex,
+                                       o.config.harvest));
+          }
+          std::lock_guard<std::mutex> lock(mutex);
+          timings.measure += seconds_since(start);
+          for (auto& m : done) measured.push_back(std::move(m));
+        });
+      });
+  timings.decode = decoding.decode_seconds;
+  *frames_decoded = decoding.decoded;
   // Workers finish frames in any order; candidates go back to frame order (then track order).
   std::stable_sort(measured.begin(), measured.end(), [](const Measured& a, const Measured& b) {
     return a.candidate.frame_idx != b.candidate.frame_idx ? a.candidate.frame_idx < b.candidate.frame_idx

@@ -2,18 +2,17 @@
 
 #include <algorithm>
 #include <chrono>
-#include <exception>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "ethovid/core/atomic_file.hpp"
-#include "ethovid/core/bounded_queue.hpp"
 #include "ethovid/core/error.hpp"
-#include "ethovid/core/progress.hpp"
 #include "ethovid/core/provenance.hpp"
 #include "ethovid/core/video.hpp"
 #include "ethovid/core/video_source.hpp"
+#include "ethovid/faces/frame_workers.hpp"
 #include "ethovid/vision/face_detector.hpp"
 #include "ethovid/vision/landmarker.hpp"
 
@@ -117,64 +116,36 @@ TrackResult track_faces(const TrackOptions& options) {
   // the frames to process (each worker owns its networks: an OpenCV DNN net is not shared
   // between threads). Tracking runs afterwards over the frames in order; it is cheap.
   const auto start_all = Clock::now();
-  const int workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  core::BoundedQueue<std::pair<std::int64_t, cv::Mat>> queue(2 * static_cast<std::size_t>(workers));
-  std::mutex mutex;  // guards frames, the timing sums and the first error
+  std::mutex mutex;  // guards frames and the timing sums
   FramesFaces frames;
   double detect_s = 0, landmarks_s = 0;
-  std::exception_ptr failure;
-  auto work = [&] {
-    try {
-      vision::FaceDetector detector(config.detector);
-      vision::Landmarker landmarker(config.landmarks);
-      while (auto job = queue.pop()) {
-        auto start = Clock::now();
-        const auto found = detector.detect(job->second);
-        const double detected = seconds_since(start);
-        start = Clock::now();
-        FrameFaces faces;
-        for (const auto& face : found) {
-          faces.boxes.push_back(face.box);
-          faces.scores.push_back(face.score);
-          faces.points.push_back(vision::five_points(landmarker.locate(job->second, face.box)));
-        }
-        const double located = seconds_since(start);
-        std::lock_guard<std::mutex> lock(mutex);
-        detect_s += detected;
-        landmarks_s += located;
-        frames.emplace(job->first, std::move(faces));
-      }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (!failure) failure = std::current_exception();
-      queue.close();
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int i = 0; i < workers; ++i) pool.emplace_back(work);
-  double decode_s = 0;
-  std::int64_t decoded = 0, processed = 0;
-  try {
-    core::ProgressBar bar("faces track: " + fs::path(options.video).filename().string(), info.frame_count);
-    cv::Mat frame;
-    for (;;) {
-      const auto start = Clock::now();
-      if (!reader.read_bgr(frame)) break;
-      decode_s += seconds_since(start);
-      const std::int64_t t = decoded++;
-      bar.update(decoded);
-      if (t % options.stride != 0) continue;
-      ++processed;
-      if (!queue.push({t, frame.clone()})) break;  // a worker failed
-    }
-  } catch (...) {
-    queue.close();
-    for (auto& thread : pool) thread.join();
-    throw;
-  }
-  queue.close();
-  for (auto& thread : pool) thread.join();
-  if (failure) std::rethrow_exception(failure);
+  std::int64_t processed = 0;
+  const auto wanted = [&](std::int64_t t) { return t % options.stride == 0; };
+  const DecodeStats decoding = decode_to_workers(
+      reader, "faces track: " + fs::path(options.video).filename().string(), wanted, -1, [&] {
+        auto detector = std::make_shared<vision::FaceDetector>(config.detector);
+        auto landmarker = std::make_shared<vision::Landmarker>(config.landmarks);
+        return FrameTask([&, detector, landmarker](std::int64_t t, const cv::Mat& frame) {
+          auto start = Clock::now();
+          const auto found = detector->detect(frame);
+          const double detected = seconds_since(start);
+          start = Clock::now();
+          FrameFaces faces;
+          for (const auto& face : found) {
+            faces.boxes.push_back(face.box);
+            faces.scores.push_back(face.score);
+            faces.points.push_back(vision::five_points(landmarker->locate(frame, face.box)));
+          }
+          const double located = seconds_since(start);
+          std::lock_guard<std::mutex> lock(mutex);
+          detect_s += detected;
+          landmarks_s += located;
+          ++processed;
+          frames.emplace(t, std::move(faces));
+        });
+      });
+  const std::int64_t decoded = decoding.decoded;
+  const double decode_s = decoding.decode_seconds;
   const double wall_s = seconds_since(start_all);
 
   FaceTracker tracker(options.tracker);
@@ -205,7 +176,7 @@ TrackResult track_faces(const TrackOptions& options) {
       {"tracked_detections", result.detections},
       {"untracked_detections", detections - result.detections},
       {"detections_per_track", lengths},
-      {"workers", workers},
+      {"workers", std::max(1u, std::thread::hardware_concurrency())},
       // decode is the reading thread's time; detect and landmarks are summed over the workers.
       {"timings_s", {{"wall", round3(wall_s)}, {"decode", round3(decode_s)},
                      {"detect", round3(detect_s)}, {"landmarks", round3(landmarks_s)},
