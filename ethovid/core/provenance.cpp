@@ -85,6 +85,7 @@ std::optional<Json> previous_run_if_up_to_date(const std::filesystem::path& summ
   } catch (const Json::exception&) {
     return std::nullopt;  // a summary of another shape is not ours to trust
   }
+  previous["skipped"] = true;
   return previous;
 }
 

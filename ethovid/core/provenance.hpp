@@ -40,8 +40,8 @@ std::string iso8601_utc(std::chrono::system_clock::time_point t);
 
 // A stage run is a pure function of its inputs and parameters: returns the summary at
 // `summary_path` when it was made from inputs (and models) with the same sha256 digests and the
-// same parameters as `current`, and every file in `outputs` still exists; otherwise nullopt (also
-// for a missing or unreadable summary).
+// same parameters as `current`, and every file in `outputs` still exists (with "skipped": true
+// set, as the caller reports it); otherwise nullopt (also for a missing or unreadable summary).
 std::optional<Json> previous_run_if_up_to_date(const std::filesystem::path& summary_path,
                                                const Provenance& current,
                                                const std::vector<std::filesystem::path>& outputs);

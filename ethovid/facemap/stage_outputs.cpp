@@ -26,7 +26,6 @@ std::optional<StageResult> find_up_to_date(const fs::path& output_dir,
   result.summary_path = summary_path;
   result.qc_plot_path = output_dir / kQcPlotName;
   result.rows = (*previous)["statistics"].value("total_samples", std::int64_t{0});
-  (*previous)["skipped"] = true;
   result.summary = std::move(*previous);
   return result;
 }

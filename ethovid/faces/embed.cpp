@@ -292,7 +292,6 @@ EmbedResult embed_faces(const EmbedOptions& o) {
       result.skipped = true;
       result.candidates = previous->value("candidates", std::int64_t{0});
       result.faces = previous->value("faces", std::int64_t{0});
-      (*previous)["skipped"] = true;
       result.summary = std::move(*previous);
       return result;
     }

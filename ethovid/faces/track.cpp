@@ -106,7 +106,6 @@ TrackResult track_faces(const TrackOptions& options) {
       result.skipped = true;
       result.tracks = previous->value("tracks", std::int64_t{0});
       result.detections = previous->value("tracked_detections", std::int64_t{0});
-      (*previous)["skipped"] = true;
       result.summary = std::move(*previous);
       return result;
     }
