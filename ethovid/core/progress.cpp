@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "ethovid/core/error.hpp"
+
 namespace ethovid::core {
 
 using Clock = std::chrono::steady_clock;
@@ -15,10 +17,16 @@ bool ProgressBar::enabled_for_this_process() {
   return isatty(STDERR_FILENO) && (ci == nullptr || *ci == '\0');
 }
 
-ProgressBar::ProgressBar(std::string label, std::int64_t total, std::string unit)
+void ProgressHook::throw_if_cancelled(const std::string& what) const {
+  if (cancel != nullptr && cancel->load()) throw CancelledError("cancelled during " + what);
+}
+
+ProgressBar::ProgressBar(std::string label, std::int64_t total, std::string unit,
+                         const ProgressHook* hook)
     : label_(std::move(label)),
       unit_(std::move(unit)),
       total_(total),
+      hook_(hook),
       enabled_(enabled_for_this_process()),
       start_(Clock::now()),
       last_draw_(start_) {}
@@ -27,16 +35,25 @@ ProgressBar::~ProgressBar() { finish(); }
 
 void ProgressBar::update(std::int64_t done) {
   done_ = done;
-  if (!enabled_) return;
+  if (hook_ != nullptr) hook_->throw_if_cancelled(label_);
+  if (!enabled_ && hook_ == nullptr) return;
   const auto now = Clock::now();
-  if (now - last_draw_ < std::chrono::milliseconds(100)) return;
+  if (reported_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
   last_draw_ = now;
-  draw(false);
+  report();
+  if (enabled_) draw(false);
+}
+
+void ProgressBar::report() {
+  reported_ = true;
+  reported_done_ = done_;
+  if (hook_ != nullptr && hook_->on_progress) hook_->on_progress(label_, done_, total_);
 }
 
 void ProgressBar::finish() {
   if (finished_) return;
   finished_ = true;
+  if (!reported_ || reported_done_ != done_) report();
   if (enabled_) draw(true);
 }
 

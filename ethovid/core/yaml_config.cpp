@@ -27,8 +27,10 @@ void check_known_keys(const YAML::Node& map, const std::filesystem::path& file,
     if (!known) {
       std::string list;
       for (const char* name : allowed) list += (list.empty() ? "" : ", ") + std::string(name);
-      throw ConfigError(file.string() + ": unknown key '" + key + "' in " + where + " (line " +
-                        std::to_string(entry.first.Mark().line + 1) + "); allowed: " + list);
+      const int line = entry.first.Mark().line;  // -1 for a map built in memory
+      throw ConfigError(file.string() + ": unknown key '" + key + "' in " + where +
+                        (line >= 0 ? " (line " + std::to_string(line + 1) + ")" : "") +
+                        "; allowed: " + list);
     }
   }
 }

@@ -166,7 +166,8 @@ std::vector<Measured> measure_candidates(const EmbedOptions& o, const std::vecto
   const auto wanted = [&](std::int64_t t) { return by_frame.count(t) > 0; };
   const std::int64_t last = by_frame.empty() ? 0 : by_frame.rbegin()->first;
   const DecodeStats decoding = decode_to_workers(
-      reader, "faces embed: measuring " + std::to_string(total) + " candidates", wanted, last, [&] {
+      reader, "faces embed: measuring " + std::to_string(total) + " candidates", o.progress, wanted,
+      last, [&] {
         auto landmarker = std::make_shared<vision::Landmarker>(models.landmarks);
         return FrameTask([&, landmarker](std::int64_t t, const cv::Mat& frame) {
           const auto start = Clock::now();
@@ -192,9 +193,10 @@ std::vector<Measured> measure_candidates(const EmbedOptions& o, const std::vecto
 
 // Embeddings of the kept crops, in order, with one embedder per core.
 std::vector<std::vector<float>> embed_kept(const std::vector<const Measured*>& kept, const CropStore& crops,
-                                           const vision::ModelSpec& spec) {
+                                           const vision::ModelSpec& spec, const core::ProgressHook* hook) {
   std::vector<std::vector<float>> out(kept.size());
-  std::mutex mutex;  // guards the crop store's file position, `next` and `failure`
+  core::ProgressBar bar("faces embed: embedding", static_cast<std::int64_t>(kept.size()), "crops", hook);
+  std::mutex mutex;  // guards the crop store's file position, `next`, `bar` and `failure`
   std::size_t next = 0;
   std::exception_ptr failure;
   auto work = [&] {
@@ -206,6 +208,7 @@ std::vector<std::vector<float>> embed_kept(const std::vector<const Measured*>& k
         {
           std::lock_guard<std::mutex> lock(mutex);
           if (failure || next >= kept.size()) return;
+          bar.update(static_cast<std::int64_t>(next));
           first = next;
           next = std::min(kept.size(), next + kEmbedBatch);
           for (std::size_t i = first; i < next; ++i) batch.push_back(crops.read(kept[i]->crop_slot));
@@ -223,6 +226,7 @@ std::vector<std::vector<float>> embed_kept(const std::vector<const Measured*>& k
   for (unsigned i = 0; i < workers; ++i) pool.emplace_back(work);
   for (auto& thread : pool) thread.join();
   if (failure) std::rethrow_exception(failure);
+  bar.update(static_cast<std::int64_t>(kept.size()));
   return out;
 }
 
@@ -318,8 +322,9 @@ EmbedResult embed_faces(const EmbedOptions& o) {
   }
 
   auto start = Clock::now();
-  const auto embeddings = embed_kept(kept, crops, models.embedding);
+  const auto embeddings = embed_kept(kept, crops, models.embedding, o.progress);
   timings.embed = seconds_since(start);
+  if (o.progress != nullptr) o.progress->throw_if_cancelled("faces embed");  // nothing written yet
 
   start = Clock::now();
   const int dim = embeddings.empty() ? 512 : static_cast<int>(embeddings.front().size());

@@ -14,7 +14,12 @@
 #include <string>
 
 #include "ethovid/core/json_file.hpp"
+#include "ethovid/core/progress.hpp"
 #include "ethovid/faces/harvest.hpp"
+
+namespace YAML {
+class Node;
+}
 
 namespace ethovid::faces {
 
@@ -28,6 +33,8 @@ struct EmbedConfig {
 // Reads the YAML config (the keys of EmbedConfig and HarvestConfig; `sampling` is uniform,
 // quality-weighted or stratified) over the defaults. ConfigError for unknown keys or bad values.
 EmbedConfig load_embed_config(const std::filesystem::path& file);
+// The same from a YAML map already read; `source` names it in errors.
+EmbedConfig embed_config_from_yaml(const YAML::Node& root, const std::string& source);
 // ConfigError naming the key for a value out of range.
 void check_embed_config(const EmbedConfig& config);
 // "uniform", "quality-weighted" or "stratified"; ConfigError otherwise.
@@ -40,6 +47,7 @@ struct EmbedOptions {
   std::filesystem::path model_config;  // empty: the bundled models
   EmbedConfig config;
   bool force = false;
+  const core::ProgressHook* progress = nullptr;  // optional: a follower of the progress, and cancel
 };
 
 struct EmbedResult {

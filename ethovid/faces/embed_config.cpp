@@ -8,13 +8,14 @@ namespace ethovid::faces {
 namespace {
 
 template <typename T>
-void read_key(const YAML::Node& root, const char* key, const std::filesystem::path& file, T& out) {
+void read_key(const YAML::Node& root, const char* key, const std::string& source, T& out) {
   if (!root[key]) return;
   try {
     out = root[key].as<T>();
   } catch (const YAML::Exception&) {
-    throw ConfigError(file.string() + ": '" + key + "' has the wrong type (line " +
-                      std::to_string(root[key].Mark().line + 1) + ")");
+    const int line = root[key].Mark().line;
+    throw ConfigError(source + ": '" + key + "' has the wrong type" +
+                      (line >= 0 ? " (line " + std::to_string(line + 1) + ")" : ""));
   }
 }
 
@@ -25,14 +26,18 @@ void require(bool ok, const std::string& key, const std::string& rule, double va
 }  // namespace
 
 EmbedConfig load_embed_config(const std::filesystem::path& file) {
-  const YAML::Node root = core::load_yaml(file);
-  core::check_known_keys(root, file, "the faces embed config",
+  return embed_config_from_yaml(core::load_yaml(file), file.string());
+}
+
+EmbedConfig embed_config_from_yaml(const YAML::Node& root, const std::string& source) {
+  core::check_known_keys(root, source, "the faces embed config",
                          {"min_quality", "min_confidence", "min_face_size", "max_blur",
                           "max_yaw_angle", "max_pitch_angle", "min_inside_fraction", "sampling",
                           "sample_interval", "max_crops_per_track", "max_crops_per_episode", "seed",
                           "thumb_size", "jpeg_quality", "save_crops"});
   EmbedConfig c;
   auto& h = c.harvest;
+  const std::string& file = source;
   read_key(root, "min_quality", file, h.min_quality);
   read_key(root, "min_confidence", file, h.min_confidence);
   read_key(root, "min_face_size", file, h.min_face_size);
@@ -53,7 +58,7 @@ EmbedConfig load_embed_config(const std::filesystem::path& file) {
     if (!sampling.empty()) h.sampling = parse_sampling(sampling);
     check_embed_config(c);
   } catch (const ConfigError& e) {
-    throw ConfigError(file.string() + ": " + e.what());
+    throw ConfigError(source + ": " + e.what());
   }
   return c;
 }

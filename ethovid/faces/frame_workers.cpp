@@ -14,6 +14,7 @@
 namespace ethovid::faces {
 
 DecodeStats decode_to_workers(core::VideoReader& reader, const std::string& label,
+                              const core::ProgressHook* hook,
                               const std::function<bool(std::int64_t)>& wanted,
                               std::int64_t last_wanted,
                               const std::function<FrameTask()>& make_worker) {
@@ -40,7 +41,7 @@ DecodeStats decode_to_workers(core::VideoReader& reader, const std::string& labe
   };
   DecodeStats stats;
   try {
-    core::ProgressBar bar(label, reader.info().frame_count);
+    core::ProgressBar bar(label, reader.info().frame_count, "frames", hook);
     for (;;) {
       if (last_wanted >= 0 && stats.decoded > last_wanted) break;
       cv::Mat frame;  // a fresh buffer per frame: it moves into the queue without a copy

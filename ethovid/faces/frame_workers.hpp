@@ -9,6 +9,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "ethovid/core/progress.hpp"
 #include "ethovid/core/video.hpp"
 
 namespace ethovid::faces {
@@ -21,9 +22,10 @@ struct DecodeStats {
 };
 
 // Reads `reader` to its end, or up to frame `last_wanted` when it is >= 0, showing progress as
-// `label`. `wanted(t)` selects the frames handed over; `make_worker()` runs once on each worker
+// `label` (and reporting it to `hook`, which may be null; a cancel there stops the reading). `wanted(t)` selects the frames handed over; `make_worker()` runs once on each worker
 // thread and returns the task that processes that worker's frames.
 DecodeStats decode_to_workers(core::VideoReader& reader, const std::string& label,
+                              const core::ProgressHook* hook,
                               const std::function<bool(std::int64_t)>& wanted,
                               std::int64_t last_wanted,
                               const std::function<FrameTask()>& make_worker);

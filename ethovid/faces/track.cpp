@@ -121,7 +121,8 @@ TrackResult track_faces(const TrackOptions& options) {
   std::int64_t processed = 0;
   const auto wanted = [&](std::int64_t t) { return t % options.stride == 0; };
   const DecodeStats decoding = decode_to_workers(
-      reader, "faces track: " + fs::path(options.video).filename().string(), wanted, -1, [&] {
+      reader, "faces track: " + fs::path(options.video).filename().string(), options.progress, wanted,
+      -1, [&] {
         auto detector = std::make_shared<vision::FaceDetector>(config.detector);
         auto landmarker = std::make_shared<vision::Landmarker>(config.landmarks);
         return FrameTask([&, detector, landmarker](std::int64_t t, const cv::Mat& frame) {

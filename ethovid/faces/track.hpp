@@ -11,6 +11,7 @@
 #include <string>
 
 #include "ethovid/core/json_file.hpp"
+#include "ethovid/core/progress.hpp"
 #include "ethovid/faces/face_tracker.hpp"
 
 namespace ethovid::faces {
@@ -22,6 +23,7 @@ struct TrackOptions {
   std::filesystem::path model_config;  // empty: the bundled models
   TrackerOptions tracker;
   bool force = false;
+  const core::ProgressHook* progress = nullptr;  // optional: a follower of the progress, and cancel
 };
 
 struct TrackResult {
