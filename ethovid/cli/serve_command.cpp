@@ -3,11 +3,15 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "ethovid/cli/commands.hpp"
+#include "ethovid/core/error.hpp"
 #include "ethovid/core/job_server.hpp"
 #include "ethovid/faces/embed_job.hpp"
 
@@ -30,20 +34,41 @@ int serve(const ServeOptions& o) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  core::JobServer server(o.server);
-  server.add_kind("faces_embed", faces::faces_embed_job({o.root, o.model_config}));
-  const int port = server.bind();
+  auto server = std::make_unique<core::JobServer>(o.server);
+  server->add_kind("faces_embed", faces::faces_embed_job({o.root, o.model_config}));
+  const int port = server->bind();
   std::cout << "ethovid serve: listening on http://" << o.server.host << ":" << port << " (root "
             << std::filesystem::canonical(o.root).string() << "); Ctrl-C stops" << std::endl;
-  std::thread waiter([&server, signals] {
+  // The first signal stops the server; destroying it cancels running jobs at their next progress
+  // step. A second signal, while that takes long, ends the program at once.
+  std::mutex server_mutex;  // guards `server` between the waiter and the end of serve()
+  std::atomic<bool> finished{false};
+  std::thread waiter([&, signals] {
     int received = 0;
     sigwait(&signals, &received);
-    server.stop();
+    if (finished) return;
+    {
+      std::lock_guard<std::mutex> lock(server_mutex);
+      if (server) {
+        std::cout << "ethovid serve: stopping (cancelling running jobs; a second signal exits at once)"
+                  << std::endl;
+        server->stop();
+      }
+    }
+    sigwait(&signals, &received);
+    if (!finished) std::_Exit(128 + received);
   });
-  server.serve();
-  // serve() also returns when the socket fails; wake the waiter so it can be joined.
-  pthread_kill(waiter.native_handle(), SIGTERM);
+  const bool served = server->serve();
+  std::unique_ptr<core::JobServer> ending;
+  {
+    std::lock_guard<std::mutex> lock(server_mutex);
+    ending = std::move(server);
+  }
+  ending.reset();
+  finished = true;
+  pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter, whichever sigwait it is in
   waiter.join();
+  if (!served) throw ConfigError("listening on " + o.server.host + ":" + std::to_string(port) + " failed");
   std::cout << "ethovid serve: stopped" << std::endl;
   return 0;
 }

@@ -76,7 +76,7 @@ std::string JobQueue::submit(const std::string& kind, Json request, JobWork work
     throw BusyError(std::to_string(waiting_.size()) + " jobs are already waiting (the queue holds " +
                     std::to_string(capacity_) + "); try again when one has started");
   }
-  auto job = std::make_unique<Job>();
+  auto job = std::make_shared<Job>();
   job->id = new_job_id();
   job->kind = kind;
   job->request = std::move(request);
@@ -126,9 +126,8 @@ void JobQueue::run(Job& job) {
   JobState state = JobState::kDone;
   Json last;
   try {
-    Json result = job.work(context);
-    if (job.cancel) throw CancelledError("cancelled");  // asked for while the last step ran
-    last = {{"event", "done"}, {"result", std::move(result)}};
+    // Work that returns has written its outputs: it is done even if a cancel came too late.
+    last = {{"event", "done"}, {"result", job.work(context)}};
   } catch (const CancelledError&) {
     state = JobState::kCancelled;
     last = {{"event", "cancelled"}};
@@ -138,6 +137,9 @@ void JobQueue::run(Job& job) {
   } catch (const std::exception& e) {
     state = JobState::kFailed;
     last = {{"event", "failed"}, {"kind", "ComputationError"}, {"error", e.what()}};
+  } catch (...) {  // a worker thread must never end the server
+    state = JobState::kFailed;
+    last = {{"event", "failed"}, {"kind", "ComputationError"}, {"error", "unknown exception"}};
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -159,6 +161,21 @@ void JobQueue::end(Job& job, JobState state, Json event) {
   if (event.contains("error")) job.error = {{"kind", event["kind"]}, {"message", event["error"]}};
   job.work = nullptr;  // frees what the work captured
   add_event(job, std::move(event));
+  forget_old_jobs();
+}
+
+void JobQueue::forget_old_jobs() {
+  std::size_t over = 0;
+  for (const auto& id : order_) over += is_over(jobs_.at(id)->state) ? 1 : 0;
+  for (auto id = order_.begin(); over > kFinishedJobsKept && id != order_.end();) {
+    if (is_over(jobs_.at(*id)->state)) {
+      jobs_.erase(*id);
+      id = order_.erase(id);
+      --over;
+    } else {
+      ++id;
+    }
+  }
 }
 
 Json JobQueue::status_of(const Job& job) const {
@@ -198,8 +215,9 @@ std::optional<JobEvents> JobQueue::events_since(const std::string& job_id, std::
   std::unique_lock<std::mutex> lock(mutex_);
   const auto found = jobs_.find(job_id);
   if (found == jobs_.end()) return std::nullopt;
-  const Job& job = *found->second;
-  changed_.wait_for(lock, timeout, [&] { return job.events.size() > from; });
+  const std::shared_ptr<const Job> held = found->second;  // stays valid while the lock is released
+  const Job& job = *held;
+  changed_.wait_for(lock, timeout, [&] { return is_over(job.state) || job.events.size() > from; });
   JobEvents out;
   for (std::size_t i = from; i < job.events.size(); ++i) out.events.push_back(job.events[i]);
   out.ended = is_over(job.state);

@@ -48,6 +48,9 @@ enum class CancelOutcome { kUnknownJob, kCancelled, kCancelling, kAlreadyOver };
 
 class JobQueue {
  public:
+  // Finished jobs (and their events) kept for GET; older ones are forgotten, oldest first.
+  static constexpr std::size_t kFinishedJobsKept = 1000;
+
   // `capacity` bounds the jobs waiting to run (running ones not counted).
   JobQueue(int workers, std::size_t capacity);
   ~JobQueue();  // cancels what runs, drops what waits, joins the workers
@@ -74,11 +77,12 @@ class JobQueue {
   void run(Job& job);
   void add_event(Job& job, Json event);        // needs mutex_
   void end(Job& job, JobState state, Json event);  // needs mutex_
+  void forget_old_jobs();                          // needs mutex_
   Json status_of(const Job& job) const;        // needs mutex_
 
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;  // a new job or a new event
-  std::map<std::string, std::unique_ptr<Job>> jobs_;
+  std::map<std::string, std::shared_ptr<Job>> jobs_;  // shared: a reader may outlive forgetting
   std::vector<std::string> order_;  // ids, oldest first
   std::deque<Job*> waiting_;
   std::size_t capacity_;

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <map>
+#include <thread>
 
 #include "ethovid/core/error.hpp"
 
@@ -16,9 +17,13 @@ namespace {
 
 constexpr auto kEventWait = std::chrono::milliseconds(1000);  // also how soon stop() ends a stream
 
+// Text from files and error messages may hold bytes that are not UTF-8: replace them rather than
+// fail the answer.
+std::string to_text(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
 void reply(httplib::Response& res, int status, const Json& body) {
   res.status = status;
-  res.set_content(body.dump() + "\n", "application/json");
+  res.set_content(to_text(body) + "\n", "application/json");
 }
 
 void reply_error(httplib::Response& res, int status, const std::string& kind, const std::string& message) {
@@ -36,7 +41,7 @@ int status_of(const Error& e) {
 // One Server-Sent Event: its number as the id, its kind as the event name, the JSON as data.
 std::string sse_frame(const Json& event) {
   return "id: " + std::to_string(event["seq"].get<std::size_t>()) + "\nevent: " +
-         event["event"].get<std::string>() + "\ndata: " + event.dump() + "\n\n";
+         event["event"].get<std::string>() + "\ndata: " + to_text(event) + "\n\n";
 }
 
 // cpp-httplib 0.11 listens with a backlog of 5: twenty clients connecting at once overflow it,
@@ -55,10 +60,19 @@ struct JobServer::Impl {
   HttpServer http;
   std::map<std::string, JobFactory> kinds;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> serving{false};  // serve() is in (or about to enter) the listening loop
+  // Each open event stream holds an HTTP thread for as long as its job lasts; a few threads stay
+  // free for POST, GET and DELETE whatever the streams do.
+  std::atomic<int> open_streams{0};
+  int max_streams;
 
   explicit Impl(JobServerOptions o)
       : options(std::move(o)), queue(options.workers, options.queue_capacity) {
+    if (options.http_threads < 8) {
+      throw ConfigError("the job server needs at least 8 HTTP threads, not " + std::to_string(options.http_threads));
+    }
     const int threads = options.http_threads;
+    max_streams = threads - 4;
     http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
     http.set_keep_alive_timeout(1);  // idle connections must not hold up stop()
     routes();
@@ -127,19 +141,38 @@ struct JobServer::Impl {
         return reply_error(res, 400, "BadRequest", "Last-Event-ID must be an event number");
       }
     }
+    if (++open_streams > max_streams) {
+      --open_streams;
+      return reply_error(res, 503, "BusyError", std::to_string(max_streams) +
+                                                    " event streams are open already; poll GET /jobs/" + id + " instead");
+    }
     res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider("text/event-stream", [this, id, next](std::size_t, httplib::DataSink& sink) {
-      if (stopping) return false;
-      const auto batch = queue.events_since(id, *next, kEventWait);
-      if (!batch) return false;
-      std::string frames;
-      for (const auto& event : batch->events) frames += sse_frame(event);
-      *next += batch->events.size();
-      if (frames.empty()) frames = ": waiting\n\n";  // a comment: finds closed connections
-      if (!sink.write(frames.data(), frames.size())) return false;
-      if (batch->ended) sink.done();
-      return true;
-    });
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, id, next](std::size_t, httplib::DataSink& sink) {
+          // httplib calls this outside its own exception handling: nothing may escape.
+          try {
+            return send_events(id, *next, sink);
+          } catch (...) {
+            return false;
+          }
+        },
+        [this](bool) { --open_streams; });
+  }
+
+  // One round of an event stream: the events after `next` (waiting up to a second for one), or a
+  // comment line. False ends the stream at once (server stopping, job gone, client gone).
+  bool send_events(const std::string& id, std::size_t& next, httplib::DataSink& sink) {
+    if (stopping) return false;
+    const auto batch = queue.events_since(id, next, kEventWait);
+    if (!batch) return false;
+    std::string frames;
+    for (const auto& event : batch->events) frames += sse_frame(event);
+    next += batch->events.size();
+    if (frames.empty()) frames = ": waiting\n\n";  // a comment: finds closed connections
+    if (!sink.write(frames.data(), frames.size())) return false;
+    if (batch->ended) sink.done();
+    return true;
   }
 
   void cancel(const std::string& id, httplib::Response& res) {
@@ -181,22 +214,40 @@ int JobServer::bind() {
                     " (in use, or not an address of this machine)");
 }
 
-void JobServer::serve() { impl_->http.listen_after_bind(); }
+bool JobServer::serve() {
+  // With stop(): whichever of the two stores comes second sees the other's, so a stop() before,
+  // during or after the start of listening always ends it.
+  impl_->serving = true;
+  const bool ok = impl_->stopping || impl_->http.listen_after_bind();
+  impl_->serving = false;
+  return ok;
+}
 
 void JobServer::stop() {
   impl_->stopping = true;
+  // httplib's stop() does nothing until the listening loop runs: wait for it when serve() is
+  // about to enter it.
+  while (impl_->serving && !impl_->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   impl_->http.stop();
 }
 
 fs::path resolve_inside(const fs::path& root, const std::string& path) {
-  const fs::path base = fs::weakly_canonical(root);
-  const fs::path full = fs::weakly_canonical(fs::path(path).is_absolute() ? fs::path(path) : base / path);
-  const auto [end, _] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
-  if (end != base.end()) {
-    throw AccessError("'" + path + "' resolves to " + full.string() + ", outside the server root " +
-                      base.string());
+  try {
+    const fs::path base = fs::weakly_canonical(root);
+    // `..` goes first, on the text: weakly_canonical resolves symlinks only up to the first part
+    // that does not exist and treats a `..` after it as text, so "nope/../link" would keep a
+    // symlink unresolved. What is returned is what was checked; callers open that path.
+    const fs::path joined = (fs::path(path).is_absolute() ? fs::path(path) : base / path).lexically_normal();
+    const fs::path full = fs::weakly_canonical(joined);
+    const auto [end, _] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
+    if (end != base.end()) {
+      throw AccessError("'" + path + "' resolves to " + full.string() + ", outside the server root " +
+                        base.string());
+    }
+    return full;
+  } catch (const fs::filesystem_error& e) {
+    throw AccessError("'" + path + "' cannot be resolved under " + root.string() + ": " + e.code().message());
   }
-  return full;
 }
 
 }  // namespace ethovid::core

@@ -10,7 +10,8 @@
 //
 // Statuses: 400 bad JSON or bad request values (ConfigError, FormatError), 403 a path outside
 // the server's root (AccessError), 404 an unknown job, kind or input file, 409 cancelling a
-// finished job, 503 a full queue (BusyError). Every error body is {"error": ..., "kind": ...}.
+// finished job, 503 a full queue or too many open event streams (BusyError), 500 anything else.
+// Every error body is {"error": ..., "kind": ...}.
 // docs/api.md has the whole contract with curl examples.
 #include <atomic>
 #include <cstddef>
@@ -28,7 +29,8 @@ struct JobServerOptions {
   int port = 8765;                 // 0: any free port (bind() says which)
   int workers = 1;                 // jobs run at once; each job already uses every core
   std::size_t queue_capacity = 64; // jobs waiting to run
-  int http_threads = 32;           // connections served at once (each event stream holds one)
+  int http_threads = 32;           // connections served at once (>= 8); event streams may hold
+                                   // all but 4 of them, more get 503
 };
 
 // Turns a request body into the work of one job, or throws a typed error (see the statuses
@@ -46,8 +48,8 @@ class JobServer {
 
   // Binds the listening socket and returns the port. ConfigError when it cannot.
   int bind();
-  // Serves until stop(); bind() first.
-  void serve();
+  // Serves until stop(); bind() first. False when listening failed.
+  bool serve();
   // Safe from any thread; open event streams end within a second.
   void stop();
 

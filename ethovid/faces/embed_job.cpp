@@ -106,6 +106,7 @@ core::Json run_job(const EmbedJobSettings& settings, const EmbedJobPlan& plan, c
     track.progress = &context.progress;
     const TrackResult result = track_faces(track);
     tracks_file = result.tracks_path;
+    context.progress.throw_if_cancelled("faces_embed job, after tracking");
   }
   EmbedOptions embed;
   embed.video = plan.video.string();

@@ -163,6 +163,7 @@ TrackResult track_faces(const TrackOptions& options) {
     result.detections += static_cast<std::int64_t>(track.detections.size());
     lengths.push_back(track.detections.size());
   }
+  if (options.progress != nullptr) options.progress->throw_if_cancelled("faces track");  // nothing written yet
   core::write_text_atomically(result.tracks_path, lines);
   result.tracks = static_cast<std::int64_t>(tracks.size());
 

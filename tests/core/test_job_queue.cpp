@@ -2,6 +2,7 @@
 // running jobs, failures as events, and shutdown with a job still running.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -131,11 +132,55 @@ TEST(JobQueue, UnknownJobsAndNoWorkers) {
 
 // Each job would take minutes: the destructor must cancel the one running and drop the one
 // waiting instead of waiting for them (ctest's timeout catches a hang).
-TEST(JobQueue, ShuttingDownCancelsTheRunningJob) {
+TEST(JobQueue, ShuttingDownCancelsTheRunningJobAndDropsTheWaitingOne) {
+  std::atomic<bool> saw_cancel{false}, waiting_ran{false};
+  {
+    core::JobQueue queue(1, 2);
+    const std::string id = queue.submit("count", {}, [&](const core::JobContext& context) {
+      try {
+        return counting_job(100000, 2ms)(context);
+      } catch (const CancelledError&) {
+        saw_cancel = true;
+        throw;
+      }
+    });
+    wait_until_running(queue, id);
+    queue.submit("count", {}, [&](const core::JobContext&) {
+      waiting_ran = true;
+      return core::Json();
+    });
+  }
+  EXPECT_TRUE(saw_cancel);
+  EXPECT_FALSE(waiting_ran);
+}
+
+// Work that returns has written its outputs, so it is done even when a cancel arrived after its
+// last progress step.
+TEST(JobQueue, CancelAfterTheLastStepLeavesTheJobDone) {
   core::JobQueue queue(1, 2);
-  const std::string id = queue.submit("count", {}, counting_job(100000, 2ms));
+  std::atomic<bool> cancel_sent{false};
+  const std::string id = queue.submit("late", {}, [&](const core::JobContext&) {
+    while (!cancel_sent) std::this_thread::sleep_for(1ms);
+    return core::Json{{"written", true}};
+  });
   wait_until_running(queue, id);
-  queue.submit("count", {}, counting_job(100000, 2ms));
+  EXPECT_EQ(queue.cancel(id), core::CancelOutcome::kCancelling);
+  cancel_sent = true;
+  const auto last = events_until_over(queue, id).back();
+  EXPECT_EQ(last["event"], "done");
+  EXPECT_EQ(last["result"]["written"], true);
+}
+
+TEST(JobQueue, OnlyTheNewestFinishedJobsAreKept) {
+  core::JobQueue queue(2, core::JobQueue::kFinishedJobsKept + 10);
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < core::JobQueue::kFinishedJobsKept + 5; ++i) {
+    ids.push_back(queue.submit("quick", {}, [](const core::JobContext&) { return core::Json(); }));
+  }
+  for (const auto& id : ids) events_until_over(queue, id);
+  EXPECT_EQ(queue.list().size(), core::JobQueue::kFinishedJobsKept);
+  EXPECT_FALSE(queue.status(ids.front()));
+  EXPECT_TRUE(queue.status(ids.back()));
 }
 
 }  // namespace

@@ -3,8 +3,11 @@
 // the status of every kind of bad request.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <thread>
+
+#include <httplib.h>
 
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/job_server.hpp"
@@ -194,6 +197,50 @@ TEST(ResolveInside, PathsMustStayInsideTheRootAfterSymlinks) {
   test::expect_error<AccessError>([&] { core::resolve_inside(root.path(), "../f"); }, {"'../f'"});
   fs::create_symlink("/", root / "up");
   test::expect_error<AccessError>([&] { core::resolve_inside(root.path(), "up/etc/passwd"); }, {"/etc/passwd"});
+  // A `..` after a part that does not exist must not hide a symlink that leads out.
+  test::expect_error<AccessError>([&] { core::resolve_inside(root.path(), "nope/../up/etc/passwd"); },
+                                  {"/etc/passwd"});
+  EXPECT_EQ(core::resolve_inside(root.path(), "nope/../a/x"), base / "a" / "x");
+}
+
+// A stop that comes before serve() has started listening must still end it.
+TEST(JobServer, StopBeforeServeEndsServe) {
+  core::JobServerOptions options;
+  options.port = 0;
+  core::JobServer server(options);
+  server.bind();
+  server.stop();
+  EXPECT_TRUE(server.serve());
+}
+
+TEST(JobServer, EventStreamsBeyondTheCapGet503) {
+  test::ScratchDir root;
+  core::JobServerOptions options;
+  options.http_threads = 8;  // 4 streams at most
+  test::RunningServer server(options, [&](core::JobServer& s) { add_test_kinds(s, root.path()); });
+  const int port = server.port();
+  const std::string id = test::submit_job(port, "count", {{"steps", 100000}, {"step_ms", 2}});
+  std::atomic<int> streaming{0};  // readers that have received their first event
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 4; ++i) {
+    readers.emplace_back([&] {
+      httplib::Client client("127.0.0.1", port);
+      bool first = true;
+      client.Get("/jobs/" + id + "/events", [&](const char*, std::size_t) {
+        if (first) ++streaming;
+        first = false;
+        return true;
+      });
+    });
+  }
+  while (streaming < 4) std::this_thread::sleep_for(2ms);
+  const test::HttpReply fifth = test::http_get(port, "/jobs/" + id + "/events");
+  EXPECT_EQ(fifth.status, 503);
+  EXPECT_EQ(fifth.body.value("kind", ""), "BusyError");
+  // Commands still get through while the streams are open; the cancel ends the streams.
+  EXPECT_EQ(test::http_delete(port, "/jobs/" + id).status, 202);
+  for (auto& reader : readers) reader.join();
+  EXPECT_EQ(test::http_get(port, "/jobs/" + id).body["state"], "cancelled");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // open eyes in the neutral expressions, both eyes shut in "sleepy", one shut in "wink".
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 
 #include "ethovid/core/error.hpp"
@@ -52,6 +53,15 @@ TEST(EyeStateClassifier, ModelWithOtherOutputsIsAModelFormatError) {
   cv::Mat image(200, 200, CV_8UC3, cv::Scalar(120, 120, 120));
   test::expect_error<ModelFormatError>([&] { classifier.classify(image, one_eye_at(40, 50)); },
                                        {"fr_landmark.onnx", "136 outputs per eye, expected 2"});
+}
+
+TEST(EyeStateClassifier, EyeWithoutACropIsUnknownNotClosed) {
+  const ModelConfig config = load_model_config(default_model_config_path());
+  EyeStateClassifier classifier(*config.eye);
+  cv::Mat image(200, 200, CV_8UC3, cv::Scalar(120, 120, 120));
+  const EyeState state = classifier.classify(image, Landmarks68{});
+  EXPECT_TRUE(std::isnan(state.left_open));
+  EXPECT_TRUE(std::isnan(state.right_open));
 }
 
 TEST(EyeStateClassifier, YaleExpressionsOfKnownEyeState) {
