@@ -14,7 +14,7 @@ debian_packages=(
   libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libcpp-httplib-dev
   libgtest-dev libbenchmark-dev
   libssl-dev python3-scipy libfaiss-dev
-  ffmpeg python3-numpy
+  ffmpeg python3-numpy python3-h5py
 )
 
 missing=()
