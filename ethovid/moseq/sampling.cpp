@@ -1,0 +1,94 @@
+#include "ethovid/moseq/sampling.hpp"
+
+#include <cmath>
+
+#include "ethovid/core/error.hpp"
+
+namespace ethovid::moseq {
+
+double Sampler::uniform() {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  double v = 0;
+  while (v <= 0.0) v = u(engine_);
+  return v;
+}
+
+double Sampler::normal() { return standard_normal_(engine_); }
+
+double Sampler::gamma(double shape, double scale) {
+  if (!(shape > 0) || !(scale > 0)) {
+    throw ComputationError("gamma draw with shape " + std::to_string(shape) + " and scale " + std::to_string(scale));
+  }
+  // Small shapes underflow to 0 in double; boost them (Marsaglia & Tsang's shape + 1 trick).
+  if (shape < 1) return gamma(shape + 1, scale) * std::pow(uniform(), 1.0 / shape);
+  std::gamma_distribution<double> g(shape, scale);
+  return g(engine_);
+}
+
+Eigen::VectorXd Sampler::dirichlet(const Eigen::VectorXd& concentration) {
+  // Through log-gammas so that tiny concentrations (gamma / num_states) never give all zeros.
+  Eigen::VectorXd log_draws(concentration.size());
+  for (Eigen::Index i = 0; i < concentration.size(); ++i) {
+    const double a = concentration[i];
+    if (!(a > 0)) throw ComputationError("Dirichlet draw with concentration " + std::to_string(a));
+    if (a < 1) {
+      std::gamma_distribution<double> g(a + 1, 1.0);
+      log_draws[i] = std::log(g(engine_)) + std::log(uniform()) / a;
+    } else {
+      log_draws[i] = std::log(gamma(a));
+    }
+  }
+  const double top = log_draws.maxCoeff();
+  Eigen::VectorXd p = (log_draws.array() - top).exp();
+  return p / p.sum();
+}
+
+int Sampler::categorical_log(const Eigen::Ref<const Eigen::VectorXd>& log_weights) {
+  const double top = log_weights.maxCoeff();
+  if (!std::isfinite(top)) throw ComputationError("categorical draw with no finite weight");
+  const Eigen::VectorXd w = (log_weights.array() - top).exp();
+  double u = uniform() * w.sum();
+  for (Eigen::Index i = 0; i < w.size(); ++i) {
+    u -= w[i];
+    if (u <= 0) return static_cast<int>(i);
+  }
+  return static_cast<int>(w.size() - 1);
+}
+
+Eigen::VectorXd Sampler::normal(const Eigen::VectorXd& mean, const Eigen::MatrixXd& covariance_cholesky) {
+  Eigen::VectorXd z(mean.size());
+  for (Eigen::Index i = 0; i < z.size(); ++i) z[i] = normal();
+  return mean + covariance_cholesky * z;
+}
+
+Eigen::MatrixXd Sampler::inverse_wishart(const Eigen::MatrixXd& scale, double dof) {
+  const Eigen::Index d = scale.rows();
+  if (dof <= d - 1) throw ComputationError("inverse-Wishart with " + std::to_string(dof) + " degrees of freedom in dimension " + std::to_string(d));
+  // Bartlett: W = L A A' L' ~ Wishart(scale^-1, dof) with L the Cholesky factor of scale^-1;
+  // then W^-1 ~ IW(scale, dof).
+  const Eigen::MatrixXd precision_scale = scale.inverse();
+  const Eigen::MatrixXd L = precision_scale.llt().matrixL();
+  Eigen::MatrixXd A = Eigen::MatrixXd::Zero(d, d);
+  for (Eigen::Index i = 0; i < d; ++i) {
+    A(i, i) = std::sqrt(2.0 * gamma((dof - static_cast<double>(i)) / 2.0));
+    for (Eigen::Index j = 0; j < i; ++j) A(i, j) = normal();
+  }
+  const Eigen::MatrixXd LA = L * A;
+  const Eigen::MatrixXd W = LA * LA.transpose();
+  Eigen::MatrixXd out = W.inverse();
+  return 0.5 * (out + out.transpose());
+}
+
+std::pair<Eigen::MatrixXd, Eigen::MatrixXd> Sampler::mniw(const Eigen::MatrixXd& M, const Eigen::MatrixXd& K,
+                                                          const Eigen::MatrixXd& S, double nu) {
+  Eigen::MatrixXd Q = inverse_wishart(S, nu);
+  const Eigen::MatrixXd Lq = Q.llt().matrixL();
+  const Eigen::MatrixXd Lk = K.llt().matrixL();
+  Eigen::MatrixXd Z(M.rows(), M.cols());
+  for (Eigen::Index i = 0; i < Z.rows(); ++i) {
+    for (Eigen::Index j = 0; j < Z.cols(); ++j) Z(i, j) = normal();
+  }
+  return {M + Lq * Z * Lk.transpose(), std::move(Q)};
+}
+
+}  // namespace ethovid::moseq

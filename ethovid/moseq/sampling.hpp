@@ -1,0 +1,38 @@
+#pragma once
+// Random draws the Gibbs samplers need, from one seeded generator so a fit is reproducible:
+// gamma, Dirichlet, categorical in log space, multivariate normal, inverse-Wishart and matrix
+// normal-inverse-Wishart (MNIW) posteriors.
+#include <cstdint>
+#include <random>
+
+#include <Eigen/Dense>
+
+namespace ethovid::moseq {
+
+class Sampler {
+ public:
+  explicit Sampler(std::uint64_t seed) : engine_(seed) {}
+
+  double uniform();                        // (0, 1)
+  double normal();                         // N(0, 1)
+  double gamma(double shape, double scale = 1.0);
+  Eigen::VectorXd dirichlet(const Eigen::VectorXd& concentration);
+  // Index i with probability proportional to exp(log_weights[i]).
+  int categorical_log(const Eigen::Ref<const Eigen::VectorXd>& log_weights);
+  // N(mean, covariance) given the lower Cholesky factor of the covariance.
+  Eigen::VectorXd normal(const Eigen::VectorXd& mean, const Eigen::MatrixXd& covariance_cholesky);
+  // Inverse-Wishart(scale, dof): the covariance prior of the AR noise.
+  Eigen::MatrixXd inverse_wishart(const Eigen::MatrixXd& scale, double dof);
+  // (A, Q) from MNIW(M, K, S, nu): Q ~ IW(S, nu), A | Q ~ MN(M, Q, K), i.e. vec(A) has
+  // covariance K (x) Q. K is the column covariance (inputs), Q the row covariance (outputs).
+  std::pair<Eigen::MatrixXd, Eigen::MatrixXd> mniw(const Eigen::MatrixXd& M, const Eigen::MatrixXd& K,
+                                                   const Eigen::MatrixXd& S, double nu);
+
+  std::mt19937_64& engine() { return engine_; }
+
+ private:
+  std::mt19937_64 engine_;
+  std::normal_distribution<double> standard_normal_;
+};
+
+}  // namespace ethovid::moseq
