@@ -13,6 +13,7 @@ void add_info_command(CLI::App& app, Runner& run);
 void add_head_command(CLI::App& app, Runner& run);
 void add_facemap_commands(CLI::App& app, Runner& run);
 void add_faces_commands(CLI::App& app, Runner& run);
+void add_moseq_commands(CLI::App& app, Runner& run);
 void add_serve_command(CLI::App& app, Runner& run);
 
 }  // namespace ethovid::cli

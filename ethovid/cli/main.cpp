@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   ethovid::cli::add_head_command(app, run);
   ethovid::cli::add_facemap_commands(app, run);
   ethovid::cli::add_faces_commands(app, run);
+  ethovid::cli::add_moseq_commands(app, run);
   ethovid::cli::add_serve_command(app, run);
   try {
     app.parse(argc, argv);
