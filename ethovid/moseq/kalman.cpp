@@ -1,0 +1,66 @@
+#include "ethovid/moseq/kalman.hpp"
+
+#include <vector>
+
+#include "ethovid/core/error.hpp"
+
+namespace ethovid::moseq {
+
+namespace {
+
+Eigen::MatrixXd symmetric(const Eigen::MatrixXd& m) { return 0.5 * (m + m.transpose()); }
+
+Eigen::MatrixXd cholesky_of(const Eigen::MatrixXd& covariance, const char* what, Eigen::Index t) {
+  Eigen::LLT<Eigen::MatrixXd> llt(covariance);
+  if (llt.info() != Eigen::Success) {
+    // Round-off can leave a covariance a hair from positive definite; a tiny jitter restores it.
+    llt.compute(covariance + 1e-9 * Eigen::MatrixXd::Identity(covariance.rows(), covariance.cols()));
+    if (llt.info() != Eigen::Success) {
+      throw ComputationError(std::string("Kalman sampler: the ") + what + " covariance at step " + std::to_string(t) +
+                             " is not positive definite");
+    }
+  }
+  return llt.matrixL();
+}
+
+}  // namespace
+
+Eigen::MatrixXd sample_kalman(const LinearGaussianModel& m, const Eigen::MatrixXd& y, const Eigen::MatrixXd& noise,
+                              Sampler& sampler) {
+  const Eigen::Index T = y.rows(), n = m.A.rows();
+  std::vector<Eigen::VectorXd> mean(static_cast<std::size_t>(T));
+  std::vector<Eigen::MatrixXd> cov(static_cast<std::size_t>(T));
+  Eigen::VectorXd predicted_mean = m.m0;
+  Eigen::MatrixXd predicted_cov = m.S0;
+  // Information form of the update: with a diagonal observation noise the gain needs only an
+  // n x n solve, whatever the number of observed coordinates.
+  for (Eigen::Index t = 0; t < T; ++t) {
+    const Eigen::VectorXd inverse_noise = noise.row(t).transpose().cwiseInverse();
+    const Eigen::MatrixXd Ct_Rinv = m.C.transpose() * inverse_noise.asDiagonal();
+    const Eigen::MatrixXd precision = symmetric(predicted_cov.inverse() + Ct_Rinv * m.C);
+    const Eigen::LLT<Eigen::MatrixXd> llt(precision);
+    if (llt.info() != Eigen::Success) throw ComputationError("Kalman sampler: the posterior precision at step " + std::to_string(t) + " is not positive definite");
+    cov[static_cast<std::size_t>(t)] = symmetric(llt.solve(Eigen::MatrixXd::Identity(n, n)));
+    mean[static_cast<std::size_t>(t)] =
+        cov[static_cast<std::size_t>(t)] *
+        (predicted_cov.ldlt().solve(predicted_mean) + Ct_Rinv * (y.row(t).transpose() - m.d));
+    predicted_mean = m.A * mean[static_cast<std::size_t>(t)] + m.b;
+    predicted_cov = symmetric(m.A * cov[static_cast<std::size_t>(t)] * m.A.transpose() + m.Q);
+  }
+  Eigen::MatrixXd x(T, n);
+  if (T == 0) return x;
+  x.row(T - 1) = sampler.normal(mean[static_cast<std::size_t>(T - 1)],
+                                cholesky_of(cov[static_cast<std::size_t>(T - 1)], "last", T - 1)).transpose();
+  for (Eigen::Index t = T - 2; t >= 0; --t) {
+    const auto& P = cov[static_cast<std::size_t>(t)];
+    const Eigen::MatrixXd ahead = symmetric(m.A * P * m.A.transpose() + m.Q);
+    const Eigen::MatrixXd J = ahead.ldlt().solve(m.A * P).transpose();  // P A' ahead^-1
+    const Eigen::VectorXd next = x.row(t + 1).transpose();
+    const Eigen::VectorXd mu = mean[static_cast<std::size_t>(t)] + J * (next - m.A * mean[static_cast<std::size_t>(t)] - m.b);
+    const Eigen::MatrixXd sigma = symmetric(P - J * m.A * P);
+    x.row(t) = sampler.normal(mu, cholesky_of(sigma, "smoothed", t)).transpose();
+  }
+  return x;
+}
+
+}  // namespace ethovid::moseq
