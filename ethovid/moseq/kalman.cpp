@@ -27,7 +27,7 @@ Eigen::MatrixXd cholesky_of(const Eigen::MatrixXd& covariance, const char* what,
 
 Eigen::MatrixXd sample_kalman(const LinearGaussianModel& m, const Eigen::MatrixXd& y, const Eigen::MatrixXd& noise,
                               Sampler& sampler) {
-  const Eigen::Index T = y.rows(), n = m.A.rows();
+  const Eigen::Index T = y.rows(), n = m.m0.size();
   std::vector<Eigen::VectorXd> mean(static_cast<std::size_t>(T));
   std::vector<Eigen::MatrixXd> cov(static_cast<std::size_t>(T));
   Eigen::VectorXd predicted_mean = m.m0;
@@ -44,8 +44,11 @@ Eigen::MatrixXd sample_kalman(const LinearGaussianModel& m, const Eigen::MatrixX
     mean[static_cast<std::size_t>(t)] =
         cov[static_cast<std::size_t>(t)] *
         (predicted_cov.ldlt().solve(predicted_mean) + Ct_Rinv * (y.row(t).transpose() - m.d));
-    predicted_mean = m.A * mean[static_cast<std::size_t>(t)] + m.b;
-    predicted_cov = symmetric(m.A * cov[static_cast<std::size_t>(t)] * m.A.transpose() + m.Q);
+    if (t + 1 < T) {
+      const Dynamics& f = m.into(t + 1);
+      predicted_mean = f.A * mean[static_cast<std::size_t>(t)] + f.b;
+      predicted_cov = symmetric(f.A * cov[static_cast<std::size_t>(t)] * f.A.transpose() + f.Q);
+    }
   }
   Eigen::MatrixXd x(T, n);
   if (T == 0) return x;
@@ -53,11 +56,12 @@ Eigen::MatrixXd sample_kalman(const LinearGaussianModel& m, const Eigen::MatrixX
                                 cholesky_of(cov[static_cast<std::size_t>(T - 1)], "last", T - 1)).transpose();
   for (Eigen::Index t = T - 2; t >= 0; --t) {
     const auto& P = cov[static_cast<std::size_t>(t)];
-    const Eigen::MatrixXd ahead = symmetric(m.A * P * m.A.transpose() + m.Q);
-    const Eigen::MatrixXd J = ahead.ldlt().solve(m.A * P).transpose();  // P A' ahead^-1
+    const Dynamics& f = m.into(t + 1);
+    const Eigen::MatrixXd ahead = symmetric(f.A * P * f.A.transpose() + f.Q);
+    const Eigen::MatrixXd J = ahead.ldlt().solve(f.A * P).transpose();  // P A' ahead^-1
     const Eigen::VectorXd next = x.row(t + 1).transpose();
-    const Eigen::VectorXd mu = mean[static_cast<std::size_t>(t)] + J * (next - m.A * mean[static_cast<std::size_t>(t)] - m.b);
-    const Eigen::MatrixXd sigma = symmetric(P - J * m.A * P);
+    const Eigen::VectorXd mu = mean[static_cast<std::size_t>(t)] + J * (next - f.A * mean[static_cast<std::size_t>(t)] - f.b);
+    const Eigen::MatrixXd sigma = symmetric(P - J * f.A * P);
     x.row(t) = sampler.normal(mu, cholesky_of(sigma, "smoothed", t)).transpose();
   }
   return x;
