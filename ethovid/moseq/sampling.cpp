@@ -1,5 +1,6 @@
 #include "ethovid/moseq/sampling.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "ethovid/core/error.hpp"
@@ -53,6 +54,30 @@ int Sampler::categorical_log(const Eigen::Ref<const Eigen::VectorXd>& log_weight
     if (u <= 0) return static_cast<int>(i);
   }
   return static_cast<int>(w.size() - 1);
+}
+
+double Sampler::von_mises(double mu, double kappa) {
+  double angle = 0;
+  if (kappa < 1e-8) {
+    angle = (2 * uniform() - 1) * M_PI;
+  } else if (kappa > 1e5) {
+    angle = mu + normal() / std::sqrt(kappa);  // the von Mises is N(mu, 1/kappa) to within 1e-5 here
+  } else {
+    const double tau = 1 + std::sqrt(1 + 4 * kappa * kappa);
+    const double rho = (tau - std::sqrt(2 * tau)) / (2 * kappa);
+    const double r = (1 + rho * rho) / (2 * rho);
+    for (;;) {
+      const double z = std::cos(M_PI * uniform());
+      const double f = (1 + r * z) / (r + z);
+      const double c = kappa * (r - f);
+      const double u2 = uniform();
+      if (c * (2 - c) - u2 > 0 || std::log(c / u2) + 1 - c >= 0) {
+        angle = mu + (uniform() > 0.5 ? 1 : -1) * std::acos(std::clamp(f, -1.0, 1.0));
+        break;
+      }
+    }
+  }
+  return std::remainder(angle, 2 * M_PI);
 }
 
 Eigen::VectorXd Sampler::normal(const Eigen::VectorXd& mean, const Eigen::MatrixXd& covariance_cholesky) {

@@ -19,6 +19,8 @@ class Sampler {
   Eigen::VectorXd dirichlet(const Eigen::VectorXd& concentration);
   // Index i with probability proportional to exp(log_weights[i]).
   int categorical_log(const Eigen::Ref<const Eigen::VectorXd>& log_weights);
+  // von Mises(mu, kappa) on (-pi, pi] (Best & Fisher); the normal limit for very large kappa.
+  double von_mises(double mu, double kappa);
   // N(mean, covariance) given the lower Cholesky factor of the covariance.
   Eigen::VectorXd normal(const Eigen::VectorXd& mean, const Eigen::MatrixXd& covariance_cholesky);
   // Inverse-Wishart(scale, dof): the covariance prior of the AR noise.

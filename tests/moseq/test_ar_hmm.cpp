@@ -11,6 +11,7 @@
 #include "ethovid/moseq/ar_hmm.hpp"
 #include "ethovid/moseq/hmm.hpp"
 #include "ethovid/moseq/sampling.hpp"
+#include "switching_truth.hpp"
 
 namespace ethovid::moseq {
 namespace {
@@ -36,6 +37,24 @@ TEST(Sampler, InverseWishartAndDirichletMeans) {
     dir_mean += p / draws;
   }
   EXPECT_LT((dir_mean - alpha / alpha.sum()).norm(), 0.01) << dir_mean.transpose();
+}
+
+TEST(Sampler, VonMisesMeanResultantLength) {
+  // E[cos(theta - mu)] = I1(kappa) / I0(kappa): 0.4464 at kappa = 1, 0.9486 at 10, ~1 - 1/(2 kappa) beyond.
+  Sampler sampler(9);
+  const double expected[3][2] = {{1.0, 0.446390}, {10.0, 0.948599}, {1e6, 1 - 0.5e-6}};
+  for (const auto& [kappa, resultant] : expected) {
+    double c = 0, s = 0;
+    const int draws = 40000;
+    for (int i = 0; i < draws; ++i) {
+      const double theta = sampler.von_mises(2.5, kappa);
+      ASSERT_LE(std::abs(theta), M_PI);
+      c += std::cos(theta - 2.5) / draws;
+      s += std::sin(theta - 2.5) / draws;
+    }
+    EXPECT_NEAR(c, resultant, 0.01) << "kappa " << kappa;
+    EXPECT_NEAR(s, 0.0, 0.01) << "kappa " << kappa;
+  }
 }
 
 TEST(Hmm, ForwardFilterBackwardSampleMatchesEnumeration) {
@@ -77,42 +96,6 @@ TEST(Hmm, ForwardFilterBackwardSampleMatchesEnumeration) {
   EXPECT_LT((sampled - marginal).cwiseAbs().maxCoeff(), 0.01) << sampled << "\nvs\n" << marginal;
 }
 
-// Data from a known sticky switching AR(1) process in 2-D: three rotations with their own drift.
-struct Truth {
-  std::vector<LatentSequence> data;
-  std::vector<std::vector<int>> labels;
-  std::vector<Eigen::MatrixXd> Ab;
-};
-
-Truth simulate(std::uint64_t seed, int sequences, int frames) {
-  Sampler sampler(seed);
-  Truth truth;
-  const double angles[3] = {0.35, -0.35, 0.0};
-  const double radii[3] = {0.95, 0.95, 0.8};
-  Eigen::Vector2d bias[3] = {{0.05, 0.0}, {-0.05, 0.02}, {0.0, 0.15}};
-  for (int k = 0; k < 3; ++k) {
-    Eigen::MatrixXd Ab(2, 3);
-    Ab << radii[k] * std::cos(angles[k]), -radii[k] * std::sin(angles[k]), bias[k][0],
-          radii[k] * std::sin(angles[k]), radii[k] * std::cos(angles[k]), bias[k][1];
-    truth.Ab.push_back(Ab);
-  }
-  const double noise = 0.05;
-  for (int n = 0; n < sequences; ++n) {
-    LatentSequence seq{Eigen::MatrixXd::Zero(frames, 2), Eigen::VectorXd::Ones(frames)};
-    std::vector<int> labels;
-    int state = n % 3;
-    for (int t = 1; t < frames; ++t) {
-      if (sampler.uniform() < 0.05) state = (state + 1 + static_cast<int>(sampler.uniform() * 2)) % 3;
-      labels.push_back(state);
-      Eigen::Vector3d in(seq.x(t - 1, 0), seq.x(t - 1, 1), 1.0);
-      seq.x.row(t) = (truth.Ab[state] * in).transpose() + noise * Eigen::RowVector2d(sampler.normal(), sampler.normal());
-    }
-    truth.data.push_back(seq);
-    truth.labels.push_back(labels);
-  }
-  return truth;
-}
-
 TEST(ArHmm, RecoversLabelsAndDynamicsOfAKnownSwitchingProcess) {
   for (std::uint64_t seed : {3u, 4u}) {
     SCOPED_TRACE("seed " + std::to_string(seed));
@@ -127,28 +110,9 @@ TEST(ArHmm, RecoversLabelsAndDynamicsOfAKnownSwitchingProcess) {
     ArHmmState state = model.initialize(truth.data, sampler);
     std::vector<double> log_likelihoods;
     for (int iter = 0; iter < 150; ++iter) log_likelihoods.push_back(model.sweep(truth.data, state, sampler));
-    // Confusion of true (3) against fitted (10) labels, then the best one-to-one matching.
-    Eigen::MatrixXd confusion = Eigen::MatrixXd::Zero(3, th.num_states);
-    double frames = 0;
-    for (std::size_t n = 0; n < truth.data.size(); ++n) {
-      for (std::size_t t = 0; t < truth.labels[n].size(); ++t) confusion(truth.labels[n][t], state.z[n][t]) += 1;
-      frames += static_cast<double>(truth.labels[n].size());
-    }
-    double best = 0;
-    int match[3] = {0, 0, 0};
-    for (int a = 0; a < th.num_states; ++a) {
-      for (int b = 0; b < th.num_states; ++b) {
-        for (int c = 0; c < th.num_states; ++c) {
-          if (a == b || b == c || a == c) continue;
-          const double hits = confusion(0, a) + confusion(1, b) + confusion(2, c);
-          if (hits > best) {
-            best = hits;
-            match[0] = a, match[1] = b, match[2] = c;
-          }
-        }
-      }
-    }
-    EXPECT_GE(best / frames, 0.9) << "label accuracy";
+    int match[3];
+    const double accuracy = matched_accuracy(truth.labels, state.z, th.num_states, match);
+    EXPECT_GE(accuracy, 0.9) << "label accuracy";
     for (int k = 0; k < 3; ++k) {
       EXPECT_LT((state.ar.Ab[match[k]] - truth.Ab[k]).norm(), 0.1) << "state " << k << "\n" << state.ar.Ab[match[k]];
     }

@@ -1,0 +1,189 @@
+#include "ethovid/moseq/keypoint_slds.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "ethovid/core/error.hpp"
+#include "ethovid/moseq/kalman.hpp"
+#include "ethovid/moseq/preprocess.hpp"
+
+namespace ethovid::moseq {
+
+namespace {
+
+constexpr double kUnobserved = 1e6;     // observation noise of a padded frame
+constexpr double kShiftNoise = 1e-2;    // noise on the copied lags of the lifted AR state
+constexpr double kFirstFrameVar = 10;   // prior variance of the first sampled frame
+
+}  // namespace
+
+double noise_prior(double confidence, double slope, double intercept) {
+  return std::pow(10.0, 2 * (slope * std::log10(confidence + 1e-6) + intercept));
+}
+
+KeypointSlds::KeypointSlds(const ArHmm& ar_hmm, ObservationParams params, ObservationHyperparams hyper, int keypoints,
+                           int dims)
+    : ar_hmm_(ar_hmm), params_(std::move(params)), hyper_(hyper), K_(keypoints), D_(dims) {
+  const Eigen::MatrixXd gamma = center_embedding(K_);
+  lift_ = Eigen::MatrixXd::Zero(K_ * D_, (K_ - 1) * D_);
+  for (int k = 0; k < K_; ++k) {
+    for (int i = 0; i < K_ - 1; ++i) {
+      for (int j = 0; j < D_; ++j) lift_(k * D_ + j, i * D_ + j) = gamma(k, i);
+    }
+  }
+  if (params_.sigmasq.size() == 0) params_.sigmasq = Eigen::VectorXd::Ones(K_);
+}
+
+Eigen::MatrixXd KeypointSlds::aligned_keypoints(const Eigen::MatrixXd& x) const {
+  const Eigen::MatrixXd embedded = (x * params_.C.transpose()).rowwise() + params_.d.transpose();
+  return embedded * lift_.transpose();
+}
+
+Eigen::MatrixXd KeypointSlds::predicted_keypoints(const SegmentState& state) const {
+  Eigen::MatrixXd out = aligned_keypoints(state.x);
+  for (Eigen::Index t = 0; t < out.rows(); ++t) {
+    const double c = std::cos(state.h[t]), s = std::sin(state.h[t]);
+    for (int k = 0; k < K_; ++k) {
+      const double ax = out(t, k * D_), ay = out(t, k * D_ + 1);
+      out(t, k * D_) = c * ax - s * ay;
+      out(t, k * D_ + 1) = s * ax + c * ay;
+      for (int j = 0; j < D_; ++j) out(t, k * D_ + j) += state.v(t, j);
+    }
+  }
+  return out;
+}
+
+std::vector<LatentSequence> KeypointSlds::latents(const std::vector<KeypointSegment>& data,
+                                                  const std::vector<SegmentState>& states) {
+  std::vector<LatentSequence> out;
+  for (std::size_t n = 0; n < data.size(); ++n) out.push_back({states[n].x, data[n].mask});
+  return out;
+}
+
+void KeypointSlds::sample_x(const KeypointSegment& data, SegmentState& state, const ArHmmState& ar, std::size_t segment,
+                            Sampler& sampler) const {
+  const int L = ar_hmm_.latent_dim(), lags = ar_hmm_.ar_hyperparams().nlags, lifted = L * lags;
+  const Eigen::Index T = data.Y.rows(), steps = T - lags + 1;
+  // Observations in the animal's frame: Y - v rotated by -h, so only x is left to explain them.
+  Eigen::MatrixXd y(steps, K_ * D_), noise(steps, K_ * D_);
+  for (Eigen::Index i = 0; i < steps; ++i) {
+    const Eigen::Index t = i + lags - 1;
+    const double c = std::cos(-state.h[t]), s = std::sin(-state.h[t]);
+    for (int k = 0; k < K_; ++k) {
+      const double px = data.Y(t, k * D_) - state.v(t, 0), py = data.Y(t, k * D_ + 1) - state.v(t, 1);
+      y(i, k * D_) = c * px - s * py;
+      y(i, k * D_ + 1) = s * px + c * py;
+      if (D_ == 3) y(i, k * D_ + 2) = data.Y(t, k * D_ + 2) - state.v(t, 2);
+      const double variance = data.mask[t] == 0 ? kUnobserved : state.s(t, k) * params_.sigmasq[k];
+      for (int j = 0; j < D_; ++j) noise(i, k * D_ + j) = variance;
+    }
+  }
+  LinearGaussianModel m;
+  m.C = Eigen::MatrixXd::Zero(K_ * D_, lifted);
+  m.C.rightCols(L) = lift_ * params_.C;
+  m.d = lift_ * params_.d;
+  // The lifted state holds frames t-lags+1 .. t, oldest first; each syllable shifts the window
+  // and predicts the newest frame from the others.
+  for (std::size_t z = 0; z < ar.ar.Ab.size(); ++z) {
+    Dynamics f;
+    f.A = Eigen::MatrixXd::Zero(lifted, lifted);
+    f.A.topRightCorner(lifted - L, lifted - L).setIdentity();
+    f.A.bottomRows(L) = ar.ar.Ab[z].leftCols(lifted);
+    f.b = Eigen::VectorXd::Zero(lifted);
+    f.b.tail(L) = ar.ar.Ab[z].col(lifted);
+    f.Q = kShiftNoise * Eigen::MatrixXd::Identity(lifted, lifted);
+    f.Q.bottomRightCorner(L, L) = ar.ar.Q[z];
+    m.dynamics.push_back(std::move(f));
+  }
+  m.regime = ar.z[segment];
+  // The first window keeps the current first frames (it is conditioned on them).
+  m.m0 = Eigen::VectorXd::Zero(lifted);
+  m.S0 = kShiftNoise * Eigen::MatrixXd::Identity(lifted, lifted);
+  for (int lag = 0; lag < lags - 1; ++lag) m.m0.segment(lag * L, L) = state.x.row(lag).transpose();
+  m.S0.bottomRightCorner(L, L) = kFirstFrameVar * Eigen::MatrixXd::Identity(L, L);
+  const Eigen::MatrixXd X = sample_kalman(m, y, noise, sampler);
+  for (int lag = 0; lag < lags - 1; ++lag) state.x.row(lag) = X.row(0).segment(lag * L, L);
+  for (Eigen::Index i = 0; i < steps; ++i) state.x.row(i + lags - 1) = X.row(i).tail(L);
+}
+
+void KeypointSlds::sample_heading(const KeypointSegment& data, SegmentState& state, Sampler& sampler) const {
+  const Eigen::MatrixXd aligned = aligned_keypoints(state.x);
+  for (Eigen::Index t = 0; t < data.Y.rows(); ++t) {
+    // log p(h) = kcos cos h + ksin sin h + const: sum_k w_k (Y_k - v)' R(h) Ybar_k.
+    double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+    for (int k = 0; k < K_; ++k) {
+      const double w = 1.0 / (state.s(t, k) * params_.sigmasq[k]);
+      const double bx = aligned(t, k * D_), by = aligned(t, k * D_ + 1);
+      const double yx = data.Y(t, k * D_) - state.v(t, 0), yy = data.Y(t, k * D_ + 1) - state.v(t, 1);
+      s00 += w * bx * yx, s01 += w * bx * yy, s10 += w * by * yx, s11 += w * by * yy;
+    }
+    const double kcos = s00 + s11, ksin = s01 - s10;
+    state.h[t] = sampler.von_mises(std::atan2(ksin, kcos), std::hypot(kcos, ksin));
+  }
+}
+
+void KeypointSlds::sample_centroid(const KeypointSegment& data, SegmentState& state, Sampler& sampler) const {
+  const Eigen::Index T = data.Y.rows();
+  SegmentState rotated_only = state;
+  rotated_only.v.setZero();
+  const Eigen::MatrixXd posed = predicted_keypoints(rotated_only);  // R(h) Ybar, no centroid
+  Eigen::MatrixXd mu(T, D_), noise(T, D_);
+  for (Eigen::Index t = 0; t < T; ++t) {
+    double total = 0;
+    Eigen::RowVectorXd sum = Eigen::RowVectorXd::Zero(D_);
+    for (int k = 0; k < K_; ++k) {
+      const double w = 1.0 / (state.s(t, k) * params_.sigmasq[k]);
+      total += w;
+      for (int j = 0; j < D_; ++j) sum[j] += w * (data.Y(t, k * D_ + j) - posed(t, k * D_ + j));
+    }
+    mu.row(t) = sum / total;
+    noise.row(t).setConstant(data.mask[t] == 0 ? kUnobserved : 1.0 / total);
+  }
+  LinearGaussianModel m;
+  m.dynamics.push_back({Eigen::MatrixXd::Identity(D_, D_), hyper_.sigmasq_loc * Eigen::MatrixXd::Identity(D_, D_),
+                        Eigen::VectorXd::Zero(D_)});
+  m.C = Eigen::MatrixXd::Identity(D_, D_);
+  m.d = Eigen::VectorXd::Zero(D_);
+  m.m0 = mu.row(0).transpose();  // a wide prior around the first estimate
+  m.S0 = 1e4 * Eigen::MatrixXd::Identity(D_, D_);
+  state.v = sample_kalman(m, mu, noise, sampler);
+}
+
+void KeypointSlds::sample_noise(const KeypointSegment& data, SegmentState& state, Sampler& sampler) const {
+  const Eigen::MatrixXd predicted = predicted_keypoints(state);
+  const double shape = (hyper_.nu_s + D_) / 2;  // the conjugate update (keypoint-moseq uses nu_s + 3)
+  for (Eigen::Index t = 0; t < data.Y.rows(); ++t) {
+    for (int k = 0; k < K_; ++k) {
+      const double error = (data.Y.row(t).segment(k * D_, D_) - predicted.row(t).segment(k * D_, D_)).squaredNorm();
+      const double scale = (hyper_.nu_s * data.s0(t, k) + error / params_.sigmasq[k]) / 2;
+      state.s(t, k) = scale / sampler.gamma(shape);
+    }
+  }
+}
+
+double KeypointSlds::sweep(const std::vector<KeypointSegment>& data, std::vector<SegmentState>& states, ArHmmState& ar,
+                           Sampler& sampler, bool ar_only) const {
+  const double log_likelihood = ar_hmm_.sweep(latents(data, states), ar, sampler);
+  if (ar_only) return log_likelihood;
+  std::vector<std::uint64_t> seeds(data.size());
+  for (auto& seed : seeds) seed = sampler.engine()();
+  std::vector<std::string> failures(data.size());
+#pragma omp parallel for schedule(dynamic)
+  for (std::size_t n = 0; n < data.size(); ++n) {
+    try {
+      Sampler own(seeds[n]);
+      sample_x(data[n], states[n], ar, n, own);
+      if (!hyper_.fix_heading) sample_heading(data[n], states[n], own);
+      sample_centroid(data[n], states[n], own);
+      sample_noise(data[n], states[n], own);
+    } catch (const std::exception& e) {
+      failures[n] = e.what();
+    }
+  }
+  for (std::size_t n = 0; n < data.size(); ++n) {
+    if (!failures[n].empty()) throw ComputationError("keypoint SLDS, segment " + std::to_string(n) + ": " + failures[n]);
+  }
+  return log_likelihood;
+}
+
+}  // namespace ethovid::moseq

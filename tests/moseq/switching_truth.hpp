@@ -1,0 +1,78 @@
+#pragma once
+// Generated truth for the model tests: a sticky switching AR(1) process in 2-D with three known
+// syllables, and the label accuracy of a fit after the best one-to-one matching of its states.
+#include <cmath>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "ethovid/moseq/ar_hmm.hpp"
+#include "ethovid/moseq/sampling.hpp"
+
+namespace ethovid::moseq {
+
+// Data from a known sticky switching AR(1) process in 2-D: three rotations with their own drift.
+struct Truth {
+  std::vector<LatentSequence> data;
+  std::vector<std::vector<int>> labels;
+  std::vector<Eigen::MatrixXd> Ab;
+};
+
+// `switch_probability` per frame sets the mean syllable length (1 / p frames).
+inline Truth simulate(std::uint64_t seed, int sequences, int frames, double switch_probability = 0.05) {
+  Sampler sampler(seed);
+  Truth truth;
+  const double angles[3] = {0.35, -0.35, 1.2};
+  const double radii[3] = {0.95, 0.95, 0.95};
+  Eigen::Vector2d bias[3] = {{0.05, 0.0}, {-0.05, 0.02}, {0.0, 0.15}};
+  for (int k = 0; k < 3; ++k) {
+    Eigen::MatrixXd Ab(2, 3);
+    Ab << radii[k] * std::cos(angles[k]), -radii[k] * std::sin(angles[k]), bias[k][0],
+          radii[k] * std::sin(angles[k]), radii[k] * std::cos(angles[k]), bias[k][1];
+    truth.Ab.push_back(Ab);
+  }
+  const double noise = 0.05;
+  for (int n = 0; n < sequences; ++n) {
+    LatentSequence seq{Eigen::MatrixXd::Zero(frames, 2), Eigen::VectorXd::Ones(frames)};
+    std::vector<int> labels;
+    int state = n % 3;
+    for (int t = 1; t < frames; ++t) {
+      if (sampler.uniform() < switch_probability) state = (state + 1 + static_cast<int>(sampler.uniform() * 2)) % 3;
+      labels.push_back(state);
+      Eigen::Vector3d in(seq.x(t - 1, 0), seq.x(t - 1, 1), 1.0);
+      seq.x.row(t) = (truth.Ab[state] * in).transpose() + noise * Eigen::RowVector2d(sampler.normal(), sampler.normal());
+    }
+    truth.data.push_back(seq);
+    truth.labels.push_back(labels);
+  }
+  return truth;
+}
+
+// Accuracy of `fitted` (per sequence, one label per step after the first) against the truth, with
+// each of the 3 true syllables matched to a different fitted one so that the hits are most.
+inline double matched_accuracy(const std::vector<std::vector<int>>& truth, const std::vector<std::vector<int>>& fitted,
+                               int num_states, int match[3]) {
+  Eigen::MatrixXd confusion = Eigen::MatrixXd::Zero(3, num_states);
+  double frames = 0;
+  for (std::size_t n = 0; n < truth.size(); ++n) {
+    const std::size_t offset = fitted[n].size() - truth[n].size();  // fitted labels may start earlier
+    for (std::size_t t = 0; t < truth[n].size(); ++t) confusion(truth[n][t], fitted[n][t + offset]) += 1;
+    frames += static_cast<double>(truth[n].size());
+  }
+  double best = 0;
+  for (int a = 0; a < num_states; ++a) {
+    for (int b = 0; b < num_states; ++b) {
+      for (int c = 0; c < num_states; ++c) {
+        if (a == b || b == c || a == c) continue;
+        const double hits = confusion(0, a) + confusion(1, b) + confusion(2, c);
+        if (hits > best) {
+          best = hits;
+          match[0] = a, match[1] = b, match[2] = c;
+        }
+      }
+    }
+  }
+  return best / frames;
+}
+
+}  // namespace ethovid::moseq
