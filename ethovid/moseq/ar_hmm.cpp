@@ -67,8 +67,16 @@ ArHmmState ArHmm::initialize(const std::vector<LatentSequence>& data, Sampler& s
 
 double ArHmm::sweep(const std::vector<LatentSequence>& data, ArHmmState& state, Sampler& sampler) const {
   state.transitions = sample_transitions(transition_counts(data, state), state.transitions, trans_, sampler);
+  if (!state.transitions.pi.allFinite()) throw ComputationError("non-finite values after sampling the transitions");
   sample_ar(data, state, sampler);
-  return sample_z(data, state, sampler);
+  for (std::size_t s = 0; s < state.ar.Ab.size(); ++s) {
+    if (!state.ar.Ab[s].allFinite() || !state.ar.Q[s].allFinite()) {
+      throw ComputationError("non-finite values after sampling the AR parameters of syllable " + std::to_string(s));
+    }
+  }
+  const double log_likelihood = sample_z(data, state, sampler);
+  if (!std::isfinite(log_likelihood)) throw ComputationError("the log-likelihood after sampling the syllables is not finite");
+  return log_likelihood;
 }
 
 Eigen::MatrixXd ArHmm::transition_counts(const std::vector<LatentSequence>& data, const ArHmmState& state) const {

@@ -15,6 +15,11 @@ constexpr double kUnobserved = 1e6;     // observation noise of a padded frame
 constexpr double kShiftNoise = 1e-2;    // noise on the copied lags of the lifted AR state
 constexpr double kFirstFrameVar = 10;   // prior variance of the first sampled frame
 
+// A NaN or infinity must stop the fit at the step that made it, before anything is saved.
+void require_finite(const Eigen::MatrixXd& values, const char* step) {
+  if (!values.allFinite()) throw ComputationError(std::string("non-finite values after sampling ") + step);
+}
+
 }  // namespace
 
 double noise_prior(double confidence, double slope, double intercept) {
@@ -173,9 +178,13 @@ double KeypointSlds::sweep(const std::vector<KeypointSegment>& data, std::vector
     try {
       Sampler own(seeds[n]);
       sample_x(data[n], states[n], ar, n, own);
+      require_finite(states[n].x, "the latent pose x");
       if (!hyper_.fix_heading) sample_heading(data[n], states[n], own);
+      require_finite(states[n].h, "the heading h");
       sample_centroid(data[n], states[n], own);
+      require_finite(states[n].v, "the centroid v");
       sample_noise(data[n], states[n], own);
+      require_finite(states[n].s, "the noise scales s");
     } catch (const std::exception& e) {
       failures[n] = e.what();
     }

@@ -1,12 +1,14 @@
 #pragma once
 // Generated truth for the model tests: a sticky switching AR(1) process in 2-D with three known
-// syllables, and the label accuracy of a fit after the best one-to-one matching of its states.
+// syllables, keypoints generated from it through a known SLDS, and the label accuracy of a fit
+// after the best one-to-one matching of its states.
 #include <cmath>
 #include <vector>
 
 #include <Eigen/Dense>
 
 #include "ethovid/moseq/ar_hmm.hpp"
+#include "ethovid/moseq/keypoint_slds.hpp"
 #include "ethovid/moseq/sampling.hpp"
 
 namespace ethovid::moseq {
@@ -73,6 +75,57 @@ inline double matched_accuracy(const std::vector<std::vector<int>>& truth, const
     }
   }
   return best / frames;
+}
+
+inline constexpr int kTruthKeypoints = 6;
+
+struct KeypointTruth {
+  Truth latent;
+  std::vector<KeypointSegment> data;
+  std::vector<Eigen::VectorXd> heading;
+  std::vector<Eigen::MatrixXd> centroid;
+};
+
+// Keypoints of a known SLDS: the switching AR latent above bends a six-keypoint body (nose first,
+// tail last), which turns with a wandering heading, moves along a random walk and is observed
+// with 1.5 px noise; `centroid` is the mean noiseless keypoint (what the model calls centroid).
+inline KeypointTruth generate_keypoints(std::uint64_t seed, int sequences = 3, int frames = 1200) {
+  constexpr int K = kTruthKeypoints, D = 2;
+  KeypointTruth truth;
+  truth.latent = simulate(seed, sequences, frames, 0.02);  // syllables of 50 frames on average
+  Sampler sampler(seed + 1000);
+  // A body along x (nose first, tail last) and two ways of bending it.
+  Eigen::MatrixXd body(K, D);
+  body << 30, 0, 18, 5, 18, -5, 0, 4, 0, -4, -25, 0;
+  Eigen::MatrixXd bend(K * D, 2);
+  for (int i = 0; i < K * D; ++i) bend.row(i) << 8 * sampler.normal(), 8 * sampler.normal();
+  for (const auto& seq : truth.latent.data) {
+    const Eigen::Index T = seq.x.rows();
+    KeypointSegment segment{Eigen::MatrixXd(T, K * D), Eigen::VectorXd::Ones(T), Eigen::MatrixXd::Constant(T, K, noise_prior(0.9, -0.5, 0.25))};
+    Eigen::VectorXd h(T);
+    Eigen::MatrixXd v(T, D), centroid(T, D);
+    h[0] = sampler.uniform() * 6 - 3;
+    v.row(0) << 300, 200;
+    for (Eigen::Index t = 0; t < T; ++t) {
+      if (t > 0) {
+        h[t] = h[t - 1] + 0.03 * sampler.normal();
+        v.row(t) = v.row(t - 1) + Eigen::RowVector2d(sampler.normal(), sampler.normal());
+      }
+      const double c = std::cos(h[t]), s = std::sin(h[t]);
+      Eigen::RowVector2d mean_keypoint = Eigen::RowVector2d::Zero();
+      for (int k = 0; k < K; ++k) {
+        const double px = body(k, 0) + bend.row(k * D).dot(seq.x.row(t)), py = body(k, 1) + bend.row(k * D + 1).dot(seq.x.row(t));
+        mean_keypoint += Eigen::RowVector2d(c * px - s * py + v(t, 0), s * px + c * py + v(t, 1)) / K;
+        segment.Y(t, k * D) = c * px - s * py + v(t, 0) + 1.5 * sampler.normal();
+        segment.Y(t, k * D + 1) = s * px + c * py + v(t, 1) + 1.5 * sampler.normal();
+      }
+      centroid.row(t) = mean_keypoint;  // the model's centroid is the mean keypoint
+    }
+    truth.data.push_back(segment);
+    truth.heading.push_back(h);
+    truth.centroid.push_back(centroid);
+  }
+  return truth;
 }
 
 }  // namespace ethovid::moseq

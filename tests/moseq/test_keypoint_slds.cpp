@@ -16,57 +16,12 @@
 namespace ethovid::moseq {
 namespace {
 
-constexpr int K = 6, D = 2;
-
-struct KeypointTruth {
-  Truth latent;
-  std::vector<KeypointSegment> data;
-  std::vector<Eigen::VectorXd> heading;
-  std::vector<Eigen::MatrixXd> centroid;
-};
-
-KeypointTruth generate(std::uint64_t seed) {
-  KeypointTruth truth;
-  truth.latent = simulate(seed, 3, 1200, 0.02);  // syllables of 50 frames on average
-  Sampler sampler(seed + 1000);
-  // A body along x (nose first, tail last) and two ways of bending it.
-  Eigen::MatrixXd body(K, D);
-  body << 30, 0, 18, 5, 18, -5, 0, 4, 0, -4, -25, 0;
-  Eigen::MatrixXd bend(K * D, 2);
-  for (int i = 0; i < K * D; ++i) bend.row(i) << 8 * sampler.normal(), 8 * sampler.normal();
-  for (const auto& seq : truth.latent.data) {
-    const Eigen::Index T = seq.x.rows();
-    KeypointSegment segment{Eigen::MatrixXd(T, K * D), Eigen::VectorXd::Ones(T), Eigen::MatrixXd::Constant(T, K, noise_prior(0.9, -0.5, 0.25))};
-    Eigen::VectorXd h(T);
-    Eigen::MatrixXd v(T, D), centroid(T, D);
-    h[0] = sampler.uniform() * 6 - 3;
-    v.row(0) << 300, 200;
-    for (Eigen::Index t = 0; t < T; ++t) {
-      if (t > 0) {
-        h[t] = h[t - 1] + 0.03 * sampler.normal();
-        v.row(t) = v.row(t - 1) + Eigen::RowVector2d(sampler.normal(), sampler.normal());
-      }
-      const double c = std::cos(h[t]), s = std::sin(h[t]);
-      Eigen::RowVector2d mean_keypoint = Eigen::RowVector2d::Zero();
-      for (int k = 0; k < K; ++k) {
-        const double px = body(k, 0) + bend.row(k * D).dot(seq.x.row(t)), py = body(k, 1) + bend.row(k * D + 1).dot(seq.x.row(t));
-        mean_keypoint += Eigen::RowVector2d(c * px - s * py + v(t, 0), s * px + c * py + v(t, 1)) / K;
-        segment.Y(t, k * D) = c * px - s * py + v(t, 0) + 1.5 * sampler.normal();
-        segment.Y(t, k * D + 1) = s * px + c * py + v(t, 1) + 1.5 * sampler.normal();
-      }
-      centroid.row(t) = mean_keypoint;  // the model's centroid is the mean keypoint
-    }
-    truth.data.push_back(segment);
-    truth.heading.push_back(h);
-    truth.centroid.push_back(centroid);
-  }
-  return truth;
-}
+constexpr int K = kTruthKeypoints, D = 2;
 
 TEST(KeypointSlds, RecoversSyllablesHeadingAndCentroidFromKeypoints) {
   for (std::uint64_t seed : {8u, 11u, 13u}) {
     SCOPED_TRACE("seed " + std::to_string(seed));
-    const KeypointTruth truth = generate(seed);
+    const KeypointTruth truth = generate_keypoints(seed);
     SldsInit init = initialize_slds(truth.data, K, D, {0}, {5}, 2, 100000, 42);
     TransitionHyperparams th;
     th.num_states = 10;

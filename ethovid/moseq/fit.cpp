@@ -1,0 +1,208 @@
+#include "ethovid/moseq/fit.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <set>
+#include <sstream>
+
+#include "ethovid/core/error.hpp"
+#include "ethovid/core/hash.hpp"
+#include "ethovid/core/json_file.hpp"
+#include "ethovid/moseq/model_data.hpp"
+#include "ethovid/moseq/slds_init.hpp"
+
+namespace ethovid::moseq {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Runs of one syllable in one segment's real frames: (syllable, length).
+template <typename F>
+void for_each_run(const std::vector<int>& z, const Eigen::VectorXd& mask, int nlags, F&& visit) {
+  int current = -1;
+  std::int64_t length = 0;
+  for (std::size_t i = 0; i < z.size(); ++i) {
+    const bool real = mask[static_cast<Eigen::Index>(i) + nlags] != 0;
+    if (!real || z[i] != current) {
+      if (length > 0) visit(current, length);
+      current = real ? z[i] : -1;
+      length = real ? 1 : 0;
+    } else {
+      ++length;
+    }
+  }
+  if (length > 0) visit(current, length);
+}
+
+std::string rng_text(Sampler& sampler) {
+  std::ostringstream out;
+  out << sampler.engine();
+  return out.str();
+}
+
+void restore_rng(Sampler& sampler, const std::string& text) {
+  std::istringstream in(text);
+  in >> sampler.engine();
+}
+
+std::vector<Eigen::VectorXd> masks_of(const ModelData& data) {
+  std::vector<Eigen::VectorXd> masks;
+  for (const auto& s : data.segments) masks.push_back(s.mask);
+  return masks;
+}
+
+}  // namespace
+
+double median_duration(const std::vector<std::vector<int>>& z, const std::vector<Eigen::VectorXd>& masks, int nlags) {
+  std::vector<double> lengths;
+  for (std::size_t n = 0; n < z.size(); ++n) {
+    for_each_run(z[n], masks[n], nlags, [&](int, std::int64_t length) { lengths.push_back(static_cast<double>(length)); });
+  }
+  if (lengths.empty()) return 0;
+  const auto middle = lengths.begin() + static_cast<std::ptrdiff_t>(lengths.size() / 2);
+  std::nth_element(lengths.begin(), middle, lengths.end());
+  return *middle;
+}
+
+std::vector<int> frequency_order(const ArHmmState& state, const std::vector<Eigen::VectorXd>& masks, int nlags) {
+  const int S = static_cast<int>(state.ar.Ab.size());
+  std::vector<std::int64_t> runs(static_cast<std::size_t>(S), 0);
+  for (std::size_t n = 0; n < state.z.size(); ++n) {
+    for_each_run(state.z[n], masks[n], nlags, [&](int s, std::int64_t) { ++runs[static_cast<std::size_t>(s)]; });
+  }
+  std::vector<int> order(static_cast<std::size_t>(S));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return runs[static_cast<std::size_t>(a)] > runs[static_cast<std::size_t>(b)]; });
+  return order;
+}
+
+ArHmmState reindexed(const ArHmmState& state, const std::vector<int>& order) {
+  const int S = static_cast<int>(order.size());
+  std::vector<int> rank(static_cast<std::size_t>(S));  // rank[old] = new
+  for (int i = 0; i < S; ++i) rank[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = i;
+  ArHmmState out;
+  out.transitions = {Eigen::VectorXd(S), Eigen::MatrixXd(S, S)};
+  for (int i = 0; i < S; ++i) {
+    const int old = order[static_cast<std::size_t>(i)];
+    out.ar.Ab.push_back(state.ar.Ab[static_cast<std::size_t>(old)]);
+    out.ar.Q.push_back(state.ar.Q[static_cast<std::size_t>(old)]);
+    out.transitions.beta[i] = state.transitions.beta[old];
+    for (int j = 0; j < S; ++j) out.transitions.pi(i, j) = state.transitions.pi(old, order[static_cast<std::size_t>(j)]);
+  }
+  out.z = state.z;
+  for (auto& labels : out.z) {
+    for (int& label : labels) label = rank[static_cast<std::size_t>(label)];
+  }
+  return out;
+}
+
+FitResult fit_model(const FitOptions& o) {
+  if (o.ar_iters < 0 || o.full_iters < 0 || o.ar_iters + o.full_iters == 0) {
+    throw ConfigError("--ar-iters " + std::to_string(o.ar_iters) + " and --full-iters " + std::to_string(o.full_iters) +
+                      " must be >= 0 with at least one sweep");
+  }
+  if (o.checkpoint_every < 1) throw ConfigError("--checkpoint-every must be >= 1, not " + std::to_string(o.checkpoint_every));
+  const MoseqConfig config = load_moseq_config(o.project);
+  const std::string digest = core::sha256_file(o.project / kConfigFile);
+  const ModelData data = build_model_data(config);
+  const auto masks = masks_of(data);
+  FitResult result;
+  result.checkpoint = o.project / kCheckpointFile;
+  result.log = o.project / kFitLog;
+
+  Sampler sampler(o.seed);
+  FitState state;
+  if (o.resume) {
+    if (!fs::exists(result.checkpoint)) {
+      throw MissingInputError(result.checkpoint.string() + " does not exist: nothing to resume (run without --resume)");
+    }
+    state = read_checkpoint(result.checkpoint, data.segments.size(), data.plan.rows());
+    if (state.config_digest != digest) {
+      throw ConfigError((o.project / kConfigFile).string() + " changed since the checkpoint was written; "
+                        "resuming would mix two models (fit again without --resume)");
+    }
+    restore_rng(sampler, state.rng_state);
+    result.resumed = true;
+  } else {
+    SldsInit init = initialize_slds(data.segments, data.keypoints, data.dims, data.anterior, data.posterior,
+                                    config.latent_dim, config.PCA_fitting_num_frames, 42);
+    state.latent_dim = init.latent_dim;
+    state.pca = std::move(init.pca);
+    state.params = std::move(init.params);
+    state.states = std::move(init.states);
+    state.config_digest = digest;
+    state.ar_kappa = o.kappa ? *o.kappa : config.kappa;
+    state.full_kappa = o.full_kappa ? *o.full_kappa : state.ar_kappa / 100;
+    std::ofstream(result.log, std::ios::trunc);  // a new fit starts a new log
+  }
+  if (o.kappa) state.ar_kappa = *o.kappa;
+  if (o.full_kappa) state.full_kappa = *o.full_kappa;
+
+  TransitionHyperparams th{config.num_states, config.alpha, config.gamma, state.ar_kappa};
+  ArHmm ar_hmm({config.nlags, config.S_0_scale, config.K_0_scale}, th, state.latent_dim);
+  const KeypointSlds model(ar_hmm, state.params, {config.nu_s, config.sigmasq_loc, config.fix_heading},
+                           data.keypoints, data.dims);
+  if (!o.resume) {
+    try {
+      state.ar = ar_hmm.initialize(KeypointSlds::latents(data.segments, state.states), sampler);
+    } catch (const ComputationError& e) {
+      throw ComputationError(std::string(e.what()) + " while initialising the model; no checkpoint was written");
+    }
+  }
+
+  const int total = o.ar_iters + o.full_iters;
+  if (state.iteration >= total) {
+    throw ConfigError("the checkpoint already has " + std::to_string(state.iteration) + " sweeps; ask for more than " +
+                      std::to_string(total) + " (--ar-iters + --full-iters)");
+  }
+  std::ofstream log(result.log, std::ios::app);
+  core::ProgressBar bar("moseq fit", total, "sweeps", o.progress);
+  bar.update(state.iteration);
+  const auto start = std::chrono::steady_clock::now();
+  int last_saved = o.resume ? state.iteration : -1;
+  while (state.iteration < total) {
+    const bool ar_only = state.iteration < o.ar_iters;
+    ar_hmm.set_kappa(ar_only ? state.ar_kappa : state.full_kappa);
+    double log_likelihood = 0;
+    try {
+      log_likelihood = model.sweep(data.segments, state.states, state.ar, sampler, ar_only);
+    } catch (const ComputationError& e) {
+      throw ComputationError(std::string(e.what()) + " in sweep " + std::to_string(state.iteration + 1) + " (" +
+                             (ar_only ? "AR-HMM" : "full model") + "); " +
+                             (last_saved >= 0 ? "the last good checkpoint is " + result.checkpoint.string() +
+                                                    " (sweep " + std::to_string(last_saved) + ")"
+                                              : std::string("no checkpoint was written yet")));
+    }
+    ++state.iteration;
+    if (ar_only) state.ar_iterations = state.iteration;
+    result.log_likelihood = log_likelihood;
+    result.median_duration_frames = median_duration(state.ar.z, masks, config.nlags);
+    std::set<int> used;
+    for (const auto& labels : state.ar.z) used.insert(labels.begin(), labels.end());
+    log << core::Json{{"iteration", state.iteration},
+                      {"phase", ar_only ? "ar" : "full"},
+                      {"kappa", ar_only ? state.ar_kappa : state.full_kappa},
+                      {"log_likelihood", log_likelihood},
+                      {"median_duration_frames", result.median_duration_frames},
+                      {"median_duration_ms", 1000 * result.median_duration_frames / config.fps},
+                      {"syllables_used", used.size()},
+                      {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}}
+               .dump()
+        << std::endl;
+    if (state.iteration % o.checkpoint_every == 0 || state.iteration == total || state.iteration == o.ar_iters) {
+      state.rng_state = rng_text(sampler);
+      state.syllable_order = frequency_order(state.ar, masks, config.nlags);
+      write_checkpoint(result.checkpoint, state);
+      last_saved = state.iteration;
+    }
+    bar.update(state.iteration);
+  }
+  result.iterations = state.iteration;
+  return result;
+}
+
+}  // namespace ethovid::moseq

@@ -1,0 +1,89 @@
+#include "ethovid/moseq/model_data.hpp"
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "ethovid/core/error.hpp"
+#include "ethovid/moseq/pose_files.hpp"
+#include "ethovid/moseq/preprocess.hpp"
+
+namespace ethovid::moseq {
+
+namespace {
+
+std::vector<int> indices_of(const std::vector<std::string>& names, const std::vector<std::string>& within) {
+  std::vector<int> out;
+  for (const auto& name : names) {
+    out.push_back(static_cast<int>(std::find(within.begin(), within.end(), name) - within.begin()));
+  }
+  return out;
+}
+
+}  // namespace
+
+ModelData build_model_data(const MoseqConfig& config) {
+  ModelData data;
+  data.keypoints = static_cast<int>(config.use_bodyparts.size());
+  data.anterior = indices_of(config.anterior_bodyparts, config.use_bodyparts);
+  data.posterior = indices_of(config.posterior_bodyparts, config.use_bodyparts);
+  std::vector<Eigen::MatrixXd> coordinates, priors;
+  std::set<std::string> names;
+  for (const auto& file : config.pose_files) {
+    for (PoseRecording& r : load_pose_file(file)) {
+      if (!names.insert(r.name).second) {
+        throw ConfigError("two recordings are named '" + r.name + "' (the second from " + file.string() +
+                          "); pose files of one project need different names");
+      }
+      // Keep use_bodyparts, in their order.
+      const std::vector<int> keep = indices_of(config.use_bodyparts, r.bodyparts);
+      for (std::size_t i = 0; i < keep.size(); ++i) {
+        if (keep[i] >= r.keypoints()) {
+          throw FormatError(file.string() + ": recording " + r.name + " has no bodypart '" + config.use_bodyparts[i] + "'");
+        }
+      }
+      PoseRecording used = PoseRecording::empty(r.name, r.source, config.use_bodyparts, r.frames, r.dims);
+      for (std::int64_t t = 0; t < r.frames; ++t) {
+        for (std::size_t k = 0; k < keep.size(); ++k) {
+          for (int d = 0; d < r.dims; ++d) used.at(t, static_cast<int>(k), d) = r.at(t, keep[k], d);
+          used.confidence(t, static_cast<int>(k)) = r.confidence(t, keep[k]);
+        }
+      }
+      data.dims = used.dims;
+      RecordingInfo info{used.name, used.source, used.frames, 0, 0};
+      const std::vector<bool> outliers = find_outliers(used, config.outlier_scale_factor);
+      info.outliers = std::count(outliers.begin(), outliers.end(), true);
+      info.filled = interpolate_keypoints(used, outliers);
+      Eigen::MatrixXd Y(used.frames, used.keypoints() * used.dims), s0(used.frames, used.keypoints());
+      for (std::int64_t t = 0; t < used.frames; ++t) {
+        for (int k = 0; k < used.keypoints(); ++k) {
+          for (int d = 0; d < used.dims; ++d) Y(t, k * used.dims + d) = used.at(t, k, d);
+          const double confidence = std::max(0.0, used.confidence(t, k)) + config.conf_pseudocount;
+          s0(t, k) = noise_prior(confidence, config.error_estimator_slope, config.error_estimator_intercept);
+        }
+      }
+      coordinates.push_back(std::move(Y));
+      priors.push_back(std::move(s0));
+      data.recordings.push_back(std::move(info));
+    }
+  }
+  if (data.recordings.empty()) throw ConfigError("the project has no pose files (pose_files in config.yml)");
+  // The same jitter every time: it is part of the data, not of the fit's randomness.
+  std::mt19937_64 jitter(42);
+  std::uniform_real_distribution<double> noise(-config.added_noise_level, config.added_noise_level);
+  for (auto& Y : coordinates) {
+    for (Eigen::Index i = 0; i < Y.size(); ++i) Y.data()[i] += noise(jitter);
+  }
+  std::vector<std::int64_t> lengths;
+  for (const auto& r : data.recordings) lengths.push_back(r.frames);
+  data.plan = plan_segments(lengths, config.seg_length);
+  for (const Segment& s : data.plan.segments) {
+    KeypointSegment segment;
+    segment.Y = cut_segment(coordinates[static_cast<std::size_t>(s.recording)], s, data.plan.rows(), &segment.mask);
+    segment.s0 = cut_segment(priors[static_cast<std::size_t>(s.recording)], s, data.plan.rows());
+    data.segments.push_back(std::move(segment));
+  }
+  return data;
+}
+
+}  // namespace ethovid::moseq

@@ -1,0 +1,141 @@
+// `moseq fit` on a project made from generated keypoints: the log, checkpoints, a resumed fit
+// identical to an uninterrupted one, the refusal to resume on a changed config, syllables
+// renumbered by frequency, and a NaN stopping the fit with the last good checkpoint kept.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+
+#include "ethovid/core/error.hpp"
+#include "ethovid/core/json_file.hpp"
+#include "ethovid/moseq/fit.hpp"
+#include "ethovid/moseq/project_config.hpp"
+#include "switching_truth.hpp"
+#include "test_support.hpp"
+
+namespace ethovid::moseq {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The generated keypoints as DeepLabCut CSVs, one per sequence, and a project over them.
+fs::path make_project(const test::ScratchDir& dir, const std::string& name, std::uint64_t seed) {
+  const KeypointTruth truth = generate_keypoints(seed, 2, 400);
+  SetupOptions setup;
+  setup.project = dir / name;
+  const char* parts[kTruthKeypoints] = {"nose", "left", "right", "mid_l", "mid_r", "tail_base"};
+  for (std::size_t n = 0; n < truth.data.size(); ++n) {
+    const fs::path file = dir / (name + "_animal" + std::to_string(n) + ".csv");
+    std::ofstream out(file);
+    out << "scorer";
+    for (int i = 0; i < kTruthKeypoints * 3; ++i) out << ",gen";
+    out << "\nbodyparts";
+    for (const char* p : parts) out << "," << p << "," << p << "," << p;
+    out << "\ncoords";
+    for (int i = 0; i < kTruthKeypoints; ++i) out << ",x,y,likelihood";
+    out << "\n";
+    const auto& Y = truth.data[n].Y;
+    for (Eigen::Index t = 0; t < Y.rows(); ++t) {
+      out << t;
+      for (int k = 0; k < kTruthKeypoints; ++k) out << "," << Y(t, 2 * k) << "," << Y(t, 2 * k + 1) << ",0.95";
+      out << "\n";
+    }
+    setup.pose_files.push_back(file);
+  }
+  setup_project(setup);
+  // A small model for a quick test.
+  std::string config = test::read_file(setup.project / "config.yml");
+  config.replace(config.find("num_states: 100"), 15, "num_states: 8");
+  config.replace(config.find("latent_dim: ~"), 13, "latent_dim: 2");
+  std::ofstream(setup.project / "config.yml") << config;
+  return setup.project;
+}
+
+std::vector<core::Json> log_lines(const fs::path& project) {
+  std::vector<core::Json> lines;
+  std::ifstream in(project / kFitLog);
+  for (std::string line; std::getline(in, line);) lines.push_back(core::Json::parse(line));
+  return lines;
+}
+
+TEST(MoseqFit, LogsCheckpointsAndResumesToTheSameModel) {
+  test::ScratchDir dir;
+  const fs::path straight = make_project(dir, "straight", 5);
+  FitOptions o;
+  o.project = straight;
+  o.ar_iters = 4;
+  o.full_iters = 4;
+  o.checkpoint_every = 3;
+  o.kappa = 1e3;
+  o.seed = 11;
+  const FitResult all = fit_model(o);
+  EXPECT_EQ(all.iterations, 8);
+  const auto lines = log_lines(straight);
+  ASSERT_EQ(lines.size(), 8u);
+  EXPECT_EQ(lines[0]["phase"], "ar");
+  EXPECT_EQ(lines[4]["phase"], "full");
+  EXPECT_EQ(lines[4]["kappa"], 10.0) << "the full model's kappa defaults to the AR-HMM's / 100";
+  for (const auto& line : lines) {
+    EXPECT_TRUE(std::isfinite(line["log_likelihood"].get<double>()));
+    EXPECT_GT(line["median_duration_frames"].get<double>(), 0);
+  }
+
+  // The same fit in two goes: 5 sweeps, then resumed to 8.
+  const fs::path halves = make_project(dir, "halves", 5);
+  o.project = halves;
+  o.full_iters = 1;
+  fit_model(o);
+  o.full_iters = 4;
+  o.resume = true;
+  const FitResult second = fit_model(o);
+  EXPECT_TRUE(second.resumed);
+  EXPECT_EQ(log_lines(halves).size(), 8u);
+  const FitState a = read_checkpoint(straight / kCheckpointFile, 0, 0);
+  const FitState b = read_checkpoint(halves / kCheckpointFile, 0, 0);
+  EXPECT_EQ(a.iteration, 8);
+  EXPECT_EQ(b.iteration, 8);
+  EXPECT_EQ(a.ar.z, b.ar.z) << "a resumed fit continues exactly where it stopped";
+  EXPECT_EQ((a.states[1].x - b.states[1].x).cwiseAbs().maxCoeff(), 0.0);
+  EXPECT_EQ(a.rng_state, b.rng_state);
+
+  // The checkpoint orders the syllables by frequency: the first occurs most often.
+  const ArHmmState ordered = reindexed(a.ar, a.syllable_order);
+  std::map<int, int> runs;
+  for (const auto& z : ordered.z) {
+    for (std::size_t t = 0; t < z.size(); ++t) {
+      if (t == 0 || z[t] != z[t - 1]) ++runs[z[t]];
+    }
+  }
+  for (const auto& [label, count] : runs) EXPECT_GE(runs[0] + 2, count) << "syllable " << label;
+  EXPECT_EQ((ordered.ar.Ab[0] - a.ar.ar.Ab[a.syllable_order[0]]).norm(), 0.0);
+
+  // Asking a finished fit for no more sweeps, or resuming after the config changed, is refused.
+  test::expect_error<ConfigError>([&] { fit_model(o); }, {"already has 8 sweeps"});
+  std::ofstream(halves / "config.yml", std::ios::app) << "# edited\n";
+  o.full_iters = 10;
+  test::expect_error<ConfigError>([&] { fit_model(o); }, {"config.yml changed since the checkpoint"});
+}
+
+TEST(MoseqFit, ANanStopsTheFitNamingTheStepAndKeepsTheLastCheckpoint) {
+  test::ScratchDir dir;
+  const fs::path project = make_project(dir, "p", 6);
+  FitOptions o;
+  o.project = project;
+  o.ar_iters = 1;
+  o.full_iters = 1;
+  fit_model(o);
+  // A checkpoint whose centroid path holds a NaN: the next full sweep must stop on it.
+  FitState broken = read_checkpoint(project / kCheckpointFile, 0, 0);
+  broken.states[0].v(10, 0) = NAN;
+  write_checkpoint(project / kCheckpointFile, broken);
+  const std::string saved = test::read_file(project / kCheckpointFile);
+  o.full_iters = 3;
+  o.resume = true;
+  test::expect_error<ComputationError>([&] { fit_model(o); },
+                                       {"non-finite values after sampling the latent pose x", "in sweep 3 (full model)",
+                                        "the last good checkpoint is", "(sweep 2)"});
+  EXPECT_EQ(test::read_file(project / kCheckpointFile), saved) << "the checkpoint on disk was not touched";
+}
+
+}  // namespace
+}  // namespace ethovid::moseq
