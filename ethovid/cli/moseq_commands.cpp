@@ -1,8 +1,10 @@
-// `ethovid moseq setup` (the rest of the moseq commands land with the model fit).
+// `ethovid moseq setup|fit|results`.
 #include <iostream>
 
 #include "ethovid/cli/commands.hpp"
+#include "ethovid/moseq/fit.hpp"
 #include "ethovid/moseq/project_config.hpp"
+#include "ethovid/moseq/results.hpp"
 
 namespace ethovid::cli {
 
@@ -33,6 +35,45 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
       for (const auto& b : c.posterior_bodyparts) std::cout << b << " ";
       std::cout << "\nfps:         " << c.fps << " (" << result.fps_source << ")\n"
                 << "Check use_bodyparts, anterior_bodyparts and posterior_bodyparts in config.yml before fitting.\n";
+      return 0;
+    };
+  });
+
+  auto fit = std::make_shared<moseq::FitOptions>();
+  auto kappa = std::make_shared<double>(0), full_kappa = std::make_shared<double>(0);
+  auto* f = group->add_subcommand("fit", "Fit the AR-HMM, then the full keypoint SLDS (checkpoint.h5, fit_log.jsonl)");
+  f->add_option("PROJECT", fit->project, "Project folder (from `moseq setup`)")->required();
+  f->add_option("--ar-iters", fit->ar_iters, "AR-HMM sweeps")->capture_default_str();
+  f->add_option("--full-iters", fit->full_iters, "Full-model sweeps after them")->capture_default_str();
+  auto* kappa_option = f->add_option("--kappa", *kappa, "Stickiness of the AR-HMM (default: trans_hypparams.kappa)");
+  auto* full_kappa_option =
+      f->add_option("--full-kappa", *full_kappa, "Stickiness of the full model (default: the AR-HMM's / 100)");
+  f->add_option("--checkpoint-every", fit->checkpoint_every, "Sweeps between checkpoints")->capture_default_str();
+  f->add_option("--seed", fit->seed, "Random seed (the same seed gives the same fit)")->capture_default_str();
+  f->add_flag("--resume", fit->resume, "Continue from checkpoint.h5 up to --ar-iters + --full-iters sweeps");
+  f->callback([&run, fit, kappa, full_kappa, kappa_option, full_kappa_option] {
+    run = [fit, kappa, full_kappa, kappa_option, full_kappa_option] {
+      if (kappa_option->count() > 0) fit->kappa = *kappa;
+      if (full_kappa_option->count() > 0) fit->full_kappa = *full_kappa;
+      const auto result = moseq::fit_model(*fit);
+      std::cout << (result.resumed ? "resumed; " : "") << result.iterations << " sweeps\n"
+                << "checkpoint: " << result.checkpoint.string() << "\n"
+                << "log:        " << result.log.string() << "\n"
+                << "median syllable duration: " << result.median_duration_frames << " frames\n";
+      return 0;
+    };
+  });
+
+  auto results_project = std::make_shared<std::filesystem::path>();
+  auto* r = group->add_subcommand("results", "Write results.h5, results.parquet, syllable_stats.csv and "
+                                             "moseq_summary.json from the fitted model");
+  r->add_option("PROJECT", *results_project, "Project folder")->required();
+  r->callback([&run, results_project] {
+    run = [results_project] {
+      const auto out = moseq::extract_results(*results_project);
+      std::cout << "results:  " << out.h5.string() << "\n          " << out.parquet.string() << "\n"
+                << "stats:    " << out.stats.string() << " (" << out.summary["syllables_used"] << " syllables)\n"
+                << "summary:  " << out.summary_path.string() << "\n";
       return 0;
     };
   });

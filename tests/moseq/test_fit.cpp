@@ -9,7 +9,9 @@
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/json_file.hpp"
 #include "ethovid/moseq/fit.hpp"
+#include "ethovid/core/table.hpp"
 #include "ethovid/moseq/project_config.hpp"
+#include "ethovid/moseq/results.hpp"
 #include "switching_truth.hpp"
 #include "test_support.hpp"
 
@@ -114,6 +116,39 @@ TEST(MoseqFit, LogsCheckpointsAndResumesToTheSameModel) {
   std::ofstream(halves / "config.yml", std::ios::app) << "# edited\n";
   o.full_iters = 10;
   test::expect_error<ConfigError>([&] { fit_model(o); }, {"config.yml changed since the checkpoint"});
+}
+
+TEST(MoseqResults, FilesInKeypointMoseqsLayoutThroughTheCommandLine) {
+  test::ScratchDir dir;
+  const fs::path project = make_project(dir, "r", 7);
+  auto run = test::run_ethovid("moseq results '" + project.string() + "'");
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("run `ethovid moseq fit` first"), std::string::npos) << run.output;
+  run = test::run_ethovid("moseq fit '" + project.string() + "' --ar-iters 3 --full-iters 2 --kappa 1000 --seed 3");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  run = test::run_ethovid("moseq results '" + project.string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const core::Table table = core::read_parquet(project / kResultsParquet);
+  EXPECT_EQ(table.rows(), 800u);  // two recordings of 400 frames
+  const auto summary = core::read_json(project / kMoseqSummary);
+  EXPECT_EQ(summary["iterations"], 5);
+  EXPECT_EQ(summary["kappa"]["full_model"], 10.0);
+  EXPECT_EQ(summary["recordings"].size(), 2u);
+  EXPECT_EQ(summary["convergence"]["phases"]["ar"]["sweeps"], 3);
+  const std::string stats = test::read_file(project / kSyllableStats);
+  EXPECT_EQ(stats.rfind("syllable,occurrences,frequency,frames,", 0), 0u);
+  EXPECT_EQ(test::run_python(
+                "import h5py, csv\n"
+                "f = h5py.File('" + (project / kResultsH5).string() + "')\n"
+                "assert sorted(f.keys()) == ['r_animal0', 'r_animal1'], list(f.keys())\n"
+                "g = f['r_animal0']\n"
+                "assert g['syllable'].shape == (400,) and g['latent_state'].shape == (400, 2)\n"
+                "assert g['centroid'].shape == (400, 2) and g['heading'].shape == (400,)\n"
+                "rows = list(csv.DictReader(open('" + (project / kSyllableStats).string() + "')))\n"
+                "occ = {int(r['syllable']): int(r['occurrences']) for r in rows}\n"
+                "assert occ[0] == max(occ.values()), occ\n"
+                "assert abs(sum(float(r['frequency']) for r in rows) - 1) < 1e-9\n"),
+            0);
 }
 
 TEST(MoseqFit, ANanStopsTheFitNamingTheStepAndKeepsTheLastCheckpoint) {

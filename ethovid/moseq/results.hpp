@@ -1,0 +1,45 @@
+#pragma once
+// `ethovid moseq results`: the fitted model's per-frame results, per recording, from the
+// checkpoint (syllables numbered by frequency, 0 = most frequent). Files in the project folder:
+//   results.h5         keypoint-moseq's layout: a group per recording with `syllable` (T,),
+//                      `latent_state` (T x L), `centroid` (T x D), `heading` (T,)
+//   results.parquet    recording, frame, syllable, centroid_x, centroid_y[, centroid_z], heading,
+//                      latent_state_0..L-1: one row per frame of every recording
+//   syllable_stats.csv syllable, occurrences, frequency (share of occurrences), frames,
+//                      duration mean/median (frames and ms), velocity (mean centroid speed, px/s)
+//   moseq_summary.json provenance, iterations, kappas, convergence (log-likelihood per phase),
+//                      median syllable duration, recordings
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "ethovid/core/json_file.hpp"
+
+namespace ethovid::moseq {
+
+struct RecordingResults {
+  std::string name;
+  std::vector<int> syllable;  // T
+  Eigen::MatrixXd latent;     // T x L
+  Eigen::MatrixXd centroid;   // T x D
+  Eigen::VectorXd heading;    // T
+};
+
+struct ResultsSummary {
+  std::vector<RecordingResults> recordings;
+  core::Json summary;
+  std::filesystem::path h5, parquet, stats, summary_path;
+};
+
+inline constexpr const char* kResultsH5 = "results.h5";
+inline constexpr const char* kResultsParquet = "results.parquet";
+inline constexpr const char* kSyllableStats = "syllable_stats.csv";
+inline constexpr const char* kMoseqSummary = "moseq_summary.json";
+
+// MissingInputError when the project has no checkpoint yet.
+ResultsSummary extract_results(const std::filesystem::path& project);
+
+}  // namespace ethovid::moseq
