@@ -3,6 +3,7 @@
 
 #include "ethovid/cli/commands.hpp"
 #include "ethovid/moseq/fit.hpp"
+#include "ethovid/moseq/kappa_search.hpp"
 #include "ethovid/moseq/project_config.hpp"
 #include "ethovid/moseq/results.hpp"
 
@@ -51,10 +52,38 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   f->add_option("--checkpoint-every", fit->checkpoint_every, "Sweeps between checkpoints")->capture_default_str();
   f->add_option("--seed", fit->seed, "Random seed (the same seed gives the same fit)")->capture_default_str();
   f->add_flag("--resume", fit->resume, "Continue from checkpoint.h5 up to --ar-iters + --full-iters sweeps");
-  f->callback([&run, fit, kappa, full_kappa, kappa_option, full_kappa_option] {
-    run = [fit, kappa, full_kappa, kappa_option, full_kappa_option] {
+  auto target = std::make_shared<std::vector<double>>();
+  auto search_full_iters = std::make_shared<int>(0);
+  auto* target_option = f->add_option("--target-duration-ms", *target,
+                                      "Search kappa (AR-HMM, then full model) for a median syllable duration in "
+                                      "LO,HI ms first (kappa_search.json), then fit with it")
+                            ->delimiter(',')
+                            ->expected(2);
+  target_option->excludes(kappa_option)->excludes(full_kappa_option);
+  f->add_option("--search-full-iters", *search_full_iters,
+                "Full-model sweeps of each kappa-search probe (default: --full-iters, so the final fit is the "
+                "winning probe's own fit, exactly)");
+  f->callback([&run, fit, kappa, full_kappa, kappa_option, full_kappa_option, target, target_option, search_full_iters] {
+    run = [fit, kappa, full_kappa, kappa_option, full_kappa_option, target, target_option, search_full_iters] {
       if (kappa_option->count() > 0) fit->kappa = *kappa;
       if (full_kappa_option->count() > 0) fit->full_kappa = *full_kappa;
+      if (target_option->count() > 0) {
+        moseq::KappaSearchOptions search;
+        search.project = fit->project;
+        search.target_low_ms = (*target)[0];
+        search.target_high_ms = (*target)[1];
+        search.ar_iters = std::max(1, fit->ar_iters);
+        search.full_iters = *search_full_iters > 0 ? *search_full_iters : std::max(1, fit->full_iters);
+        search.seed = fit->seed;
+        const auto found = moseq::search_kappa(search);
+        for (const auto& p : found.probes) {
+          std::cout << "kappa search: " << p.phase << " kappa " << p.kappa << " -> median " << p.median_ms << " ms\n";
+        }
+        std::cout << "kappa: AR-HMM " << found.ar_kappa << (found.ar_in_target ? "" : " (target not reached)")
+                  << ", full model " << found.full_kappa << (found.full_in_target ? "" : " (target not reached)") << "\n";
+        fit->kappa = found.ar_kappa;
+        fit->full_kappa = found.full_kappa;
+      }
       const auto result = moseq::fit_model(*fit);
       std::cout << (result.resumed ? "resumed; " : "") << result.iterations << " sweeps\n"
                 << "checkpoint: " << result.checkpoint.string() << "\n"

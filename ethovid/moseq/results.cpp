@@ -231,6 +231,8 @@ ResultsSummary extract_results(const fs::path& project) {
                  {"median_syllable_duration", {{"frames", median_frames}, {"ms", 1000 * median_frames / config.fps}}},
                  {"fps", config.fps},
                  {"convergence", convergence(project / kFitLog)},
+                 {"kappa_search", fs::exists(project / "kappa_search.json") ? core::read_json(project / "kappa_search.json")["probes"]
+                                                                            : core::Json::array()},
                  {"recordings", recordings},
                  {"outputs", {kResultsH5, kResultsParquet, kSyllableStats}},
                  {"provenance", provenance.finish()}};

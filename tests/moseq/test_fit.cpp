@@ -9,6 +9,7 @@
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/json_file.hpp"
 #include "ethovid/moseq/fit.hpp"
+#include "ethovid/moseq/kappa_search.hpp"
 #include "ethovid/core/table.hpp"
 #include "ethovid/moseq/project_config.hpp"
 #include "ethovid/moseq/results.hpp"
@@ -149,6 +150,53 @@ TEST(MoseqResults, FilesInKeypointMoseqsLayoutThroughTheCommandLine) {
                 "assert occ[0] == max(occ.values()), occ\n"
                 "assert abs(sum(float(r['frequency']) for r in rows) - 1) < 1e-9\n"),
             0);
+}
+
+TEST(KappaSearch, ProbesBothPhasesRecordsThemAndResumes) {
+  test::ScratchDir dir;
+  const fs::path project = make_project(dir, "k", 9);
+  KappaSearchOptions o;
+  o.project = project;
+  o.ar_iters = 3;
+  o.full_iters = 2;
+  o.max_probes = 3;
+  o.target_low_ms = 300;  // 9-12 frames at the default 30 fps
+  o.target_high_ms = 400;
+  const KappaSearchResult found = search_kappa(o);
+  ASSERT_FALSE(found.probes.empty());
+  EXPECT_EQ(found.probes.front().phase, "ar");
+  EXPECT_EQ(found.probes.front().kappa, 1e6) << "the search starts at the config's kappa";
+  EXPECT_EQ(found.probes.back().phase, "full");
+  int ar = 0, full = 0;
+  for (const auto& p : found.probes) (p.phase == "ar" ? ar : full)++;
+  EXPECT_LE(ar, 3);
+  EXPECT_LE(full, 3);
+  // Each probe after the first moves towards the target from the one before.
+  for (std::size_t i = 1; i < found.probes.size(); ++i) {
+    const auto& before = found.probes[i - 1];
+    const auto& now = found.probes[i];
+    if (before.phase != now.phase) continue;
+    if (before.median_ms < 300) {
+      EXPECT_GT(now.kappa, before.kappa);
+    } else if (before.median_ms > 400) {
+      EXPECT_LT(now.kappa, before.kappa);
+    }
+  }
+  const auto state = core::read_json(project / kKappaSearchFile);
+  EXPECT_EQ(state["probes"].size(), found.probes.size());
+  EXPECT_FALSE(fs::exists(project / kCheckpointFile)) << "probes fit in kappa_search/, not in the project";
+  // Run again: everything is in the state file, so no probe runs again.
+  const auto again = search_kappa(o);
+  EXPECT_EQ(again.probes.size(), found.probes.size());
+  EXPECT_EQ(again.full_kappa, found.full_kappa);
+  // A different target is another search.
+  o.target_low_ms = 100;
+  o.target_high_ms = 150;
+  EXPECT_EQ(search_kappa(o).probes.front().kappa, 1e6);
+  test::expect_error<ConfigError>([&] { o.target_high_ms = 50; search_kappa(o); }, {"two increasing positive numbers"});
+  const auto run = test::run_ethovid("moseq fit '" + project.string() + "' --kappa 100 --target-duration-ms 300,400");
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("excludes"), std::string::npos) << run.output;
 }
 
 TEST(MoseqFit, ANanStopsTheFitNamingTheStepAndKeepsTheLastCheckpoint) {
