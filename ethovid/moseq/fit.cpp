@@ -128,8 +128,11 @@ FitResult fit_model(const FitOptions& o) {
     restore_rng(sampler, state.rng_state);
     result.resumed = true;
   } else {
+    std::int64_t frames = 0;
+    for (const auto& r : data.recordings) frames += r.frames;
     SldsInit init = initialize_slds(data.segments, data.keypoints, data.dims, data.anterior, data.posterior,
-                                    config.latent_dim, config.PCA_fitting_num_frames, 42);
+                                    config.latent_dim, config.PCA_fitting_num_frames, 42,
+                                    supported_latent_dim(frames, config.num_states, config.nlags));
     state.latent_dim = init.latent_dim;
     state.pca = std::move(init.pca);
     state.params = std::move(init.params);

@@ -16,6 +16,7 @@
 #include "ethovid/moseq/checkpoint.hpp"
 #include "ethovid/moseq/fit.hpp"
 #include "ethovid/moseq/model_data.hpp"
+#include "ethovid/moseq/slds_init.hpp"
 
 namespace ethovid::moseq {
 
@@ -195,6 +196,8 @@ ResultsSummary extract_results(const fs::path& project) {
     throw ConfigError((project / kConfigFile).string() + " changed since the fit; fit again before extracting results");
   }
   const ArHmmState ordered = reindexed(state.ar, state.syllable_order);
+  std::int64_t total_frames = 0;
+  for (const auto& r : data.recordings) total_frames += r.frames;
   ResultsSummary out;
   out.recordings = unbatch(data, state, ordered, config.nlags);
   out.h5 = project / kResultsH5;
@@ -226,6 +229,9 @@ ResultsSummary extract_results(const fs::path& project) {
                  {"ar_iterations", state.ar_iterations},
                  {"kappa", {{"ar_hmm", state.ar_kappa}, {"full_model", state.full_kappa}}},
                  {"latent_dim", state.latent_dim},
+                 {"latent_dim_choice", {{"set_in_config", config.latent_dim.has_value()},
+                                        {"explaining_90_percent", state.pca.components_for(0.9)},
+                                        {"supported_by_the_data", supported_latent_dim(total_frames, config.num_states, config.nlags)}}},
                  {"pca_explained_variance", state.pca.explained_ratio().head(state.latent_dim).sum()},
                  {"syllables_used", stats.size()},
                  {"median_syllable_duration", {{"frames", median_frames}, {"ms", 1000 * median_frames / config.fps}}},

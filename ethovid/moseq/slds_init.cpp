@@ -1,5 +1,6 @@
 #include "ethovid/moseq/slds_init.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "ethovid/core/error.hpp"
@@ -8,7 +9,7 @@ namespace ethovid::moseq {
 
 SldsInit initialize_slds(const std::vector<KeypointSegment>& data, int K, int D, const std::vector<int>& anterior,
                          const std::vector<int>& posterior, std::optional<int> latent_dim, std::int64_t pca_max_frames,
-                         std::uint64_t seed) {
+                         std::uint64_t seed, int auto_cap) {
   SldsInit init;
   std::vector<Eigen::MatrixXd> embedded;
   Eigen::Index real_rows = 0;
@@ -39,7 +40,8 @@ SldsInit initialize_slds(const std::vector<KeypointSegment>& data, int K, int D,
     }
   }
   init.pca = fit_pca(rows, pca_max_frames, seed);
-  init.latent_dim = latent_dim ? *latent_dim : init.pca.components_for(0.9);
+  init.variance_rule = init.pca.components_for(0.9);
+  init.latent_dim = latent_dim ? *latent_dim : std::max(1, std::min(init.variance_rule, auto_cap));
   const int L = init.latent_dim;
   // Whitening: W W' = cov(latents), C = components W, x = W^-1 latents, so C x is unchanged.
   const Eigen::MatrixXd latents = init.pca.project(rows, L);
@@ -56,6 +58,13 @@ SldsInit initialize_slds(const std::vector<KeypointSegment>& data, int K, int D,
     init.states[n].x = W.triangularView<Eigen::Lower>().solve(z.transpose()).transpose();
   }
   return init;
+}
+
+int supported_latent_dim(std::int64_t frames, int num_states, int nlags) {
+  const double budget = 1.5 * static_cast<double>(frames) / std::max(1, num_states);
+  int dim = 1;
+  while ((dim + 1) * ((dim + 1) * nlags + 1) <= budget) ++dim;
+  return dim;
 }
 
 }  // namespace ethovid::moseq

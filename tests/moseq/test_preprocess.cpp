@@ -8,6 +8,7 @@
 #include "ethovid/core/error.hpp"
 #include "ethovid/moseq/preprocess.hpp"
 #include "ethovid/moseq/sampling.hpp"
+#include "ethovid/moseq/slds_init.hpp"
 #include "test_support.hpp"
 
 namespace ethovid::moseq {
@@ -125,6 +126,14 @@ TEST(Pca, RecoversAPlantedSubspaceAndItsVariance) {
   EXPECT_EQ(pca.project(rows.topRows(3), 2).cols(), 2);
   // The same seed gives the same fit.
   EXPECT_EQ((fit_pca(rows, 2500, 42).components - pca.components).norm(), 0.0);
+}
+
+// 1.5 x frames per syllable must cover D (D nlags + 1) AR parameters.
+TEST(LatentDim, TheDataBoundsTheAutomaticChoice) {
+  EXPECT_EQ(supported_latent_dim(6000, 100, 3), 5);     // 90 frames: 5 x 16 = 80 fits, 6 x 19 = 114 does not
+  EXPECT_EQ(supported_latent_dim(2330, 100, 3), 3);     // 35 frames: 3 x 10 = 30
+  EXPECT_EQ(supported_latent_dim(1000000, 100, 3), 70);  // hours of data: no cap in practice
+  EXPECT_EQ(supported_latent_dim(10, 100, 3), 1);       // never below 1
 }
 
 }  // namespace
