@@ -1,9 +1,10 @@
-// `ethovid moseq setup|fit|results`.
+// `ethovid moseq setup|fit|results|plots|run`.
 #include <iostream>
 
 #include "ethovid/cli/commands.hpp"
 #include "ethovid/moseq/fit.hpp"
 #include "ethovid/moseq/kappa_search.hpp"
+#include "ethovid/moseq/plots.hpp"
 #include "ethovid/moseq/project_config.hpp"
 #include "ethovid/moseq/results.hpp"
 
@@ -103,6 +104,22 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
       std::cout << "results:  " << out.h5.string() << "\n          " << out.parquet.string() << "\n"
                 << "stats:    " << out.stats.string() << " (" << out.summary["syllables_used"] << " syllables)\n"
                 << "summary:  " << out.summary_path.string() << "\n";
+      return 0;
+    };
+  });
+
+  auto plots = std::make_shared<moseq::PlotOptions>();
+  auto videos = std::make_shared<std::filesystem::path>();
+  auto* p = group->add_subcommand("plots", "Draw scree, PCs, syllable frequencies, dendrogram, trajectories and QA "
+                                           "plots (PROJECT/plots/); grid movies with --videos");
+  p->add_option("PROJECT", plots->project, "Project folder")->required();
+  auto* videos_option = p->add_option("--videos", *videos, "Folder with the recordings' videos");
+  p->callback([&run, plots, videos, videos_option] {
+    run = [plots, videos, videos_option] {
+      if (videos_option->count() > 0) plots->videos = *videos;
+      const auto out = moseq::write_plots(*plots);
+      for (const auto& file : out.files) std::cout << "plot: " << file.string() << "\n";
+      for (const auto& name : out.recordings_without_video) std::cout << "no video found for " << name << "\n";
       return 0;
     };
   });

@@ -1,6 +1,7 @@
 #include "ethovid/moseq/model_data.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <set>
 
@@ -50,9 +51,20 @@ ModelData build_model_data(const MoseqConfig& config) {
         }
       }
       data.dims = used.dims;
-      RecordingInfo info{used.name, used.source, used.frames, 0, 0};
+      RecordingInfo info;
+      info.name = used.name;
+      info.source = used.source;
+      info.frames = used.frames;
       const std::vector<bool> outliers = find_outliers(used, config.outlier_scale_factor);
       info.outliers = std::count(outliers.begin(), outliers.end(), true);
+      info.missing_per_keypoint.assign(static_cast<std::size_t>(used.keypoints()), 0);
+      info.outliers_per_keypoint.assign(static_cast<std::size_t>(used.keypoints()), 0);
+      for (std::int64_t t = 0; t < used.frames; ++t) {
+        for (int k = 0; k < used.keypoints(); ++k) {
+          info.outliers_per_keypoint[static_cast<std::size_t>(k)] += outliers[static_cast<std::size_t>(t * used.keypoints() + k)];
+          info.missing_per_keypoint[static_cast<std::size_t>(k)] += !std::isfinite(used.at(t, k, 0));
+        }
+      }
       info.filled = interpolate_keypoints(used, outliers);
       Eigen::MatrixXd Y(used.frames, used.keypoints() * used.dims), s0(used.frames, used.keypoints());
       for (std::int64_t t = 0; t < used.frames; ++t) {

@@ -186,20 +186,30 @@ core::Json convergence(const fs::path& log) {
 
 }  // namespace
 
-ResultsSummary extract_results(const fs::path& project) {
-  const MoseqConfig config = load_moseq_config(project);
+FittedModel load_fitted_model(const fs::path& project) {
+  FittedModel m;
+  m.config = load_moseq_config(project);
   const fs::path checkpoint = project / kCheckpointFile;
   if (!fs::exists(checkpoint)) throw MissingInputError(checkpoint.string() + " does not exist (run `ethovid moseq fit` first)");
-  const ModelData data = build_model_data(config);
-  const FitState state = read_checkpoint(checkpoint, data.segments.size(), data.plan.rows());
-  if (state.config_digest != core::sha256_file(project / kConfigFile)) {
-    throw ConfigError((project / kConfigFile).string() + " changed since the fit; fit again before extracting results");
+  m.data = build_model_data(m.config);
+  m.state = read_checkpoint(checkpoint, m.data.segments.size(), m.data.plan.rows());
+  if (m.state.config_digest != core::sha256_file(project / kConfigFile)) {
+    throw ConfigError((project / kConfigFile).string() + " changed since the fit; fit again before using its results");
   }
-  const ArHmmState ordered = reindexed(state.ar, state.syllable_order);
+  m.ordered = reindexed(m.state.ar, m.state.syllable_order);
+  m.recordings = unbatch(m.data, m.state, m.ordered, m.config.nlags);
+  return m;
+}
+
+ResultsSummary extract_results(const fs::path& project) {
+  const FittedModel model = load_fitted_model(project);
+  const MoseqConfig& config = model.config;
+  const ModelData& data = model.data;
+  const FitState& state = model.state;
   std::int64_t total_frames = 0;
   for (const auto& r : data.recordings) total_frames += r.frames;
   ResultsSummary out;
-  out.recordings = unbatch(data, state, ordered, config.nlags);
+  out.recordings = model.recordings;
   out.h5 = project / kResultsH5;
   out.parquet = project / kResultsParquet;
   out.stats = project / kSyllableStats;

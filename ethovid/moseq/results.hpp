@@ -17,6 +17,8 @@
 #include <Eigen/Dense>
 
 #include "ethovid/core/json_file.hpp"
+#include "ethovid/moseq/checkpoint.hpp"
+#include "ethovid/moseq/model_data.hpp"
 
 namespace ethovid::moseq {
 
@@ -27,6 +29,18 @@ struct RecordingResults {
   Eigen::MatrixXd centroid;   // T x D
   Eigen::VectorXd heading;    // T
 };
+
+// A project's fitted model with its data and per-recording results (syllables by frequency).
+struct FittedModel {
+  MoseqConfig config;
+  ModelData data;
+  FitState state;
+  ArHmmState ordered;  // the state with syllables renumbered by frequency
+  std::vector<RecordingResults> recordings;
+};
+
+// MissingInputError without a checkpoint; ConfigError when config.yml changed since the fit.
+FittedModel load_fitted_model(const std::filesystem::path& project);
 
 struct ResultsSummary {
   std::vector<RecordingResults> recordings;
@@ -39,7 +53,6 @@ inline constexpr const char* kResultsParquet = "results.parquet";
 inline constexpr const char* kSyllableStats = "syllable_stats.csv";
 inline constexpr const char* kMoseqSummary = "moseq_summary.json";
 
-// MissingInputError when the project has no checkpoint yet.
 ResultsSummary extract_results(const std::filesystem::path& project);
 
 }  // namespace ethovid::moseq
