@@ -4,6 +4,7 @@
 #include "ethovid/cli/commands.hpp"
 #include "ethovid/moseq/fit.hpp"
 #include "ethovid/moseq/kappa_search.hpp"
+#include "ethovid/moseq/pipeline.hpp"
 #include "ethovid/moseq/plots.hpp"
 #include "ethovid/moseq/project_config.hpp"
 #include "ethovid/moseq/results.hpp"
@@ -120,6 +121,50 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
       const auto out = moseq::write_plots(*plots);
       for (const auto& file : out.files) std::cout << "plot: " << file.string() << "\n";
       for (const auto& name : out.recordings_without_video) std::cout << "no video found for " << name << "\n";
+      return 0;
+    };
+  });
+
+  auto pipeline = std::make_shared<moseq::PipelineOptions>();
+  auto run_fps = std::make_shared<double>(0);
+  auto run_videos = std::make_shared<std::filesystem::path>();
+  auto run_kappa = std::make_shared<double>(0);
+  auto run_target = std::make_shared<std::vector<double>>();
+  auto* w = group->add_subcommand("run", "The whole chain: setup, [kappa search,] fit, results and plots");
+  w->add_option("--pose", pipeline->pose_files, "Pose files")->required();
+  w->add_option("-o,--output", pipeline->project, "Project folder (its config.yml is kept when it exists)")->required();
+  auto* run_fps_option = w->add_option("--fps", *run_fps, "Frames per second (default: what the files state, else 30)");
+  auto* run_videos_option = w->add_option("--videos", *run_videos, "Folder with the recordings' videos (grid movies)");
+  w->add_option("--ar-iters", pipeline->fit.ar_iters, "AR-HMM sweeps")->capture_default_str();
+  w->add_option("--full-iters", pipeline->fit.full_iters, "Full-model sweeps")->capture_default_str();
+  auto* run_kappa_option = w->add_option("--kappa", *run_kappa, "Stickiness of the AR-HMM (full model: / 100)");
+  auto* run_target_option = w->add_option("--target-duration-ms", *run_target,
+                                          "Search kappa for a median syllable duration in LO,HI ms first")
+                                ->delimiter(',')
+                                ->expected(2);
+  run_target_option->excludes(run_kappa_option);
+  w->add_option("--seed", pipeline->fit.seed, "Random seed")->capture_default_str();
+  w->callback([&run, pipeline, run_fps, run_videos, run_kappa, run_target, run_fps_option, run_videos_option,
+               run_kappa_option, run_target_option] {
+    run = [pipeline, run_fps, run_videos, run_kappa, run_target, run_fps_option, run_videos_option, run_kappa_option,
+           run_target_option] {
+      if (run_fps_option->count() > 0) pipeline->fps = *run_fps;
+      if (run_videos_option->count() > 0) pipeline->videos = *run_videos;
+      if (run_kappa_option->count() > 0) pipeline->fit.kappa = *run_kappa;
+      if (run_target_option->count() > 0) pipeline->target_ms = std::make_pair((*run_target)[0], (*run_target)[1]);
+      const auto out = moseq::run_pipeline(*pipeline);
+      if (out.search) {
+        std::cout << "kappa: AR-HMM " << out.search->ar_kappa << (out.search->ar_in_target ? "" : " (target not reached)")
+                  << ", full model " << out.search->full_kappa
+                  << (out.search->full_in_target ? "" : " (target not reached)") << "\n";
+      }
+      std::cout << out.fit.iterations << " sweeps; median syllable duration " << out.fit.median_duration_frames
+                << " frames\n"
+                << "results: " << out.results.h5.string() << ", " << out.results.parquet.string() << "\n"
+                << "stats:   " << out.results.stats.string() << "\n"
+                << "summary: " << out.results.summary_path.string() << "\n"
+                << "plots:   " << out.plots.files.size() << " files in " << (pipeline->project / "plots").string() << "\n";
+      for (const auto& name : out.plots.recordings_without_video) std::cout << "no video found for " << name << "\n";
       return 0;
     };
   });

@@ -13,46 +13,13 @@
 #include "ethovid/core/table.hpp"
 #include "ethovid/moseq/project_config.hpp"
 #include "ethovid/moseq/results.hpp"
-#include "switching_truth.hpp"
+#include "project_fixture.hpp"
 #include "test_support.hpp"
 
 namespace ethovid::moseq {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The generated keypoints as DeepLabCut CSVs, one per sequence, and a project over them.
-fs::path make_project(const test::ScratchDir& dir, const std::string& name, std::uint64_t seed) {
-  const KeypointTruth truth = generate_keypoints(seed, 2, 400);
-  SetupOptions setup;
-  setup.project = dir / name;
-  const char* parts[kTruthKeypoints] = {"nose", "left", "right", "mid_l", "mid_r", "tail_base"};
-  for (std::size_t n = 0; n < truth.data.size(); ++n) {
-    const fs::path file = dir / (name + "_animal" + std::to_string(n) + ".csv");
-    std::ofstream out(file);
-    out << "scorer";
-    for (int i = 0; i < kTruthKeypoints * 3; ++i) out << ",gen";
-    out << "\nbodyparts";
-    for (const char* p : parts) out << "," << p << "," << p << "," << p;
-    out << "\ncoords";
-    for (int i = 0; i < kTruthKeypoints; ++i) out << ",x,y,likelihood";
-    out << "\n";
-    const auto& Y = truth.data[n].Y;
-    for (Eigen::Index t = 0; t < Y.rows(); ++t) {
-      out << t;
-      for (int k = 0; k < kTruthKeypoints; ++k) out << "," << Y(t, 2 * k) << "," << Y(t, 2 * k + 1) << ",0.95";
-      out << "\n";
-    }
-    setup.pose_files.push_back(file);
-  }
-  setup_project(setup);
-  // A small model for a quick test.
-  std::string config = test::read_file(setup.project / "config.yml");
-  config.replace(config.find("num_states: 100"), 15, "num_states: 8");
-  config.replace(config.find("latent_dim: ~"), 13, "latent_dim: 2");
-  std::ofstream(setup.project / "config.yml") << config;
-  return setup.project;
-}
 
 std::vector<core::Json> log_lines(const fs::path& project) {
   std::vector<core::Json> lines;
