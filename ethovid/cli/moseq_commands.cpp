@@ -1,9 +1,10 @@
-// `ethovid moseq setup|fit|results|plots|run`.
+// `ethovid moseq setup|calibrate|fit|results|plots|run`.
 #include <iostream>
 
 #include "ethovid/cli/commands.hpp"
 #include "ethovid/moseq/fit.hpp"
 #include "ethovid/moseq/kappa_search.hpp"
+#include "ethovid/moseq/noise_calibration.hpp"
 #include "ethovid/moseq/pipeline.hpp"
 #include "ethovid/moseq/plots.hpp"
 #include "ethovid/moseq/project_config.hpp"
@@ -38,6 +39,20 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
       for (const auto& b : c.posterior_bodyparts) std::cout << b << " ";
       std::cout << "\nfps:         " << c.fps << " (" << result.fps_source << ")\n"
                 << "Check use_bodyparts, anterior_bodyparts and posterior_bodyparts in config.yml before fitting.\n";
+      return 0;
+    };
+  });
+
+  auto calibrate_project = std::make_shared<std::filesystem::path>();
+  auto* c = group->add_subcommand("calibrate", "Fit the error estimator (keypoint error vs confidence) from still "
+                                               "frames and write it into config.yml");
+  c->add_option("PROJECT", *calibrate_project, "Project folder")->required();
+  c->callback([&run, calibrate_project] {
+    run = [calibrate_project] {
+      const auto out = moseq::calibrate_project(*calibrate_project);
+      std::cout << "error_estimator: slope " << out.calibration.slope << ", intercept " << out.calibration.intercept
+                << " (" << out.calibration.points << " keypoints in " << out.calibration.bins.size() << " bins)\n"
+                << "config: " << out.config_path.string() << "\nreport: " << out.report_path.string() << "\n";
       return 0;
     };
   });
