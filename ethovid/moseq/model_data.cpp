@@ -65,7 +65,15 @@ ModelData build_model_data(const MoseqConfig& config) {
           info.missing_per_keypoint[static_cast<std::size_t>(k)] += !std::isfinite(used.at(t, k, 0));
         }
       }
-      info.filled = interpolate_keypoints(used, outliers);
+      // Low-confidence keypoints are masked too: filled from their neighbours in time, like
+      // missing ones, with confidence 0 (so their noise prior is wide).
+      std::vector<bool> replace = outliers;
+      for (std::int64_t t = 0; t < used.frames; ++t) {
+        for (int k = 0; k < used.keypoints(); ++k) {
+          if (used.confidence(t, k) < config.conf_threshold) replace[static_cast<std::size_t>(t * used.keypoints() + k)] = true;
+        }
+      }
+      info.filled = interpolate_keypoints(used, replace);
       Eigen::MatrixXd Y(used.frames, used.keypoints() * used.dims), s0(used.frames, used.keypoints());
       for (std::int64_t t = 0; t < used.frames; ++t) {
         for (int k = 0; k < used.keypoints(); ++k) {

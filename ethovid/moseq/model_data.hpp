@@ -17,7 +17,7 @@ struct RecordingInfo {
   std::string name;
   std::filesystem::path source;
   std::int64_t frames = 0;
-  std::int64_t filled = 0;    // keypoint-frames interpolated (missing or outlier)
+  std::int64_t filled = 0;    // keypoint-frames interpolated (missing, outlier or below conf_threshold)
   std::int64_t outliers = 0;  // of those, outliers
   std::vector<std::int64_t> missing_per_keypoint, outliers_per_keypoint;  // for the QA plot
 };
