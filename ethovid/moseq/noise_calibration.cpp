@@ -7,6 +7,7 @@
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/json_file.hpp"
 #include "ethovid/moseq/pose_files.hpp"
+#include "ethovid/moseq/preprocess.hpp"
 #include "ethovid/moseq/project_config.hpp"
 
 namespace ethovid::moseq {
@@ -17,12 +18,6 @@ namespace {
 
 constexpr int kBins = 10;
 constexpr double kStillQuantile = 0.2;
-
-double median_of(std::vector<double> v) {
-  const auto middle = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), middle, v.end());
-  return *middle;
-}
 
 bool present(const PoseRecording& r, std::int64_t t, int k) {
   return std::isfinite(r.at(t, k, 0)) && std::isfinite(r.at(t, k, 1));
@@ -84,7 +79,7 @@ NoiseCalibration calibrate_noise(const std::vector<PoseRecording>& recordings) {
     if (bin.size() < 5) continue;
     std::vector<double> c, e;
     for (const auto& [ci, ei] : bin) c.push_back(ci), e.push_back(ei);
-    CalibrationBin b{median_of(c), median_of(e), static_cast<std::int64_t>(bin.size())};
+    CalibrationBin b{median_of_finite(c), median_of_finite(e), static_cast<std::int64_t>(bin.size())};
     out.bins.push_back(b);
     xs.push_back(std::log10(b.confidence));
     ys.push_back(std::log10(b.error_px + 1));

@@ -9,10 +9,7 @@
 
 namespace ethovid::moseq {
 
-namespace {
-
-// Median of the finite values; NaN when there are none.
-double median_of(std::vector<double> values) {
+double median_of_finite(std::vector<double> values) {
   values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }), values.end());
   if (values.empty()) return NAN;
   const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
@@ -20,6 +17,8 @@ double median_of(std::vector<double> values) {
   if (values.size() % 2 == 1) return *middle;
   return 0.5 * (*middle + *std::max_element(values.begin(), middle));
 }
+
+namespace {
 
 bool present(const PoseRecording& r, std::int64_t t, int k) {
   for (int d = 0; d < r.dims; ++d) {
@@ -38,7 +37,7 @@ std::vector<bool> find_outliers(const PoseRecording& r, double outlier_scale_fac
     std::vector<double> medoid(static_cast<std::size_t>(r.dims));
     for (int d = 0; d < r.dims; ++d) {
       for (int k = 0; k < K; ++k) column[static_cast<std::size_t>(k)] = r.at(t, k, d);
-      medoid[static_cast<std::size_t>(d)] = median_of(column);
+      medoid[static_cast<std::size_t>(d)] = median_of_finite(column);
     }
     for (int k = 0; k < K; ++k) {
       double sum = 0;
@@ -50,10 +49,10 @@ std::vector<bool> find_outliers(const PoseRecording& r, double outlier_scale_fac
   for (int k = 0; k < K; ++k) {
     std::vector<double> own(static_cast<std::size_t>(r.frames));
     for (std::int64_t t = 0; t < r.frames; ++t) own[static_cast<std::size_t>(t)] = distance[static_cast<std::size_t>(t * K + k)];
-    const double median = median_of(own);
+    const double median = median_of_finite(own);
     std::vector<double> deviation(own.size());
     for (std::size_t i = 0; i < own.size(); ++i) deviation[i] = std::abs(own[i] - median);
-    const double threshold = median + outlier_scale_factor * median_of(deviation);
+    const double threshold = median + outlier_scale_factor * median_of_finite(deviation);
     for (std::int64_t t = 0; t < r.frames; ++t) {
       const double d = own[static_cast<std::size_t>(t)];
       outliers[static_cast<std::size_t>(t * K + k)] = std::isfinite(d) && d > threshold;

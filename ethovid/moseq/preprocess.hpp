@@ -18,6 +18,10 @@
 
 namespace ethovid::moseq {
 
+// The median of the finite values (the mean of the two middle ones for an even count); NaN when
+// there are none.
+double median_of_finite(std::vector<double> values);
+
 // frames x keypoints, true where the keypoint is an outlier. Medians skip missing values.
 std::vector<bool> find_outliers(const PoseRecording& recording, double outlier_scale_factor);
 

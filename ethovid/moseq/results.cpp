@@ -16,6 +16,7 @@
 #include "ethovid/moseq/checkpoint.hpp"
 #include "ethovid/moseq/fit.hpp"
 #include "ethovid/moseq/model_data.hpp"
+#include "ethovid/moseq/preprocess.hpp"
 #include "ethovid/moseq/slds_init.hpp"
 
 namespace ethovid::moseq {
@@ -136,13 +137,6 @@ std::map<int, SyllableStats> syllable_stats(const std::vector<RecordingResults>&
   return stats;
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
-}
-
 std::string stats_csv(const std::map<int, SyllableStats>& stats, double fps) {
   std::int64_t total = 0;
   for (const auto& [id, s] : stats) total += s.occurrences;
@@ -153,7 +147,7 @@ std::string stats_csv(const std::map<int, SyllableStats>& stats, double fps) {
   for (const auto& [id, s] : stats) {
     double mean = 0;
     for (double d : s.durations) mean += d / static_cast<double>(s.durations.size());
-    const double med = median(s.durations);
+    const double med = median_of_finite(s.durations);
     out << id << "," << s.occurrences << "," << static_cast<double>(s.occurrences) / static_cast<double>(total) << ","
         << s.frames << "," << mean << "," << med << "," << 1000 * mean / fps << "," << 1000 * med / fps << ","
         << (s.speed_frames > 0 ? s.speed_sum / static_cast<double>(s.speed_frames) : 0.0) << "\n";
