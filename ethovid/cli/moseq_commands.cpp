@@ -1,7 +1,9 @@
 // `ethovid moseq setup|calibrate|fit|results|plots|run`.
+#include <algorithm>
 #include <iostream>
 
 #include "ethovid/cli/commands.hpp"
+#include "ethovid/core/error.hpp"
 #include "ethovid/moseq/fit.hpp"
 #include "ethovid/moseq/kappa_search.hpp"
 #include "ethovid/moseq/noise_calibration.hpp"
@@ -11,6 +13,16 @@
 #include "ethovid/moseq/results.hpp"
 
 namespace ethovid::cli {
+
+namespace {
+
+// An option given alone (CLI11 records one empty result then).
+bool no_values(const CLI::Option& option) {
+  const auto& results = option.results();
+  return std::all_of(results.begin(), results.end(), [](const std::string& r) { return r.empty(); });
+}
+
+}  // namespace
 
 void add_moseq_commands(CLI::App& app, Runner& run) {
   auto* group = app.add_subcommand("moseq", "Keypoint-MoSeq: pose files in, behavioural syllables out");
@@ -73,9 +85,9 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   auto search_full_iters = std::make_shared<int>(0);
   auto* target_option = f->add_option("--target-duration-ms", *target,
                                       "Search kappa (AR-HMM, then full model) for a median syllable duration in "
-                                      "LO,HI ms first (kappa_search.json), then fit with it")
+                                      "LO,HI ms first (kappa_search.json; alone: 300,400), then fit with it")
                             ->delimiter(',')
-                            ->expected(2);
+                            ->expected(0, 2);
   target_option->excludes(kappa_option)->excludes(full_kappa_option);
   f->add_option("--search-full-iters", *search_full_iters,
                 "Full-model sweeps of each kappa-search probe (default: --full-iters, so the final fit is the "
@@ -85,6 +97,8 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
       if (kappa_option->count() > 0) fit->kappa = *kappa;
       if (full_kappa_option->count() > 0) fit->full_kappa = *full_kappa;
       if (target_option->count() > 0) {
+        if (no_values(*target_option)) *target = {300, 400};  // keypoint-moseq's advice: ~400 ms
+        if (target->size() != 2) throw ConfigError("--target-duration-ms takes LO,HI in ms, e.g. 300,400");
         moseq::KappaSearchOptions search;
         search.project = fit->project;
         search.target_low_ms = (*target)[0];
@@ -154,9 +168,10 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   w->add_option("--full-iters", pipeline->fit.full_iters, "Full-model sweeps")->capture_default_str();
   auto* run_kappa_option = w->add_option("--kappa", *run_kappa, "Stickiness of the AR-HMM (full model: / 100)");
   auto* run_target_option = w->add_option("--target-duration-ms", *run_target,
-                                          "Search kappa for a median syllable duration in LO,HI ms first")
+                                          "Search kappa for a median syllable duration in LO,HI ms first "
+                                          "(alone: 300,400)")
                                 ->delimiter(',')
-                                ->expected(2);
+                                ->expected(0, 2);
   run_target_option->excludes(run_kappa_option);
   w->add_option("--seed", pipeline->fit.seed, "Random seed")->capture_default_str();
   w->callback([&run, pipeline, run_fps, run_videos, run_kappa, run_target, run_fps_option, run_videos_option,
@@ -166,7 +181,11 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
       if (run_fps_option->count() > 0) pipeline->fps = *run_fps;
       if (run_videos_option->count() > 0) pipeline->videos = *run_videos;
       if (run_kappa_option->count() > 0) pipeline->fit.kappa = *run_kappa;
-      if (run_target_option->count() > 0) pipeline->target_ms = std::make_pair((*run_target)[0], (*run_target)[1]);
+      if (run_target_option->count() > 0) {
+        if (no_values(*run_target_option)) *run_target = {300, 400};
+        if (run_target->size() != 2) throw ConfigError("--target-duration-ms takes LO,HI in ms, e.g. 300,400");
+        pipeline->target_ms = std::make_pair((*run_target)[0], (*run_target)[1]);
+      }
       const auto out = moseq::run_pipeline(*pipeline);
       if (out.search) {
         std::cout << "kappa: AR-HMM " << out.search->ar_kappa << (out.search->ar_in_target ? "" : " (target not reached)")
