@@ -38,17 +38,6 @@ void for_each_run(const std::vector<int>& z, const Eigen::VectorXd& mask, int nl
   if (length > 0) visit(current, length);
 }
 
-std::string rng_text(Sampler& sampler) {
-  std::ostringstream out;
-  out << sampler.engine();
-  return out.str();
-}
-
-void restore_rng(Sampler& sampler, const std::string& text) {
-  std::istringstream in(text);
-  in >> sampler.engine();
-}
-
 std::vector<Eigen::VectorXd> masks_of(const ModelData& data) {
   std::vector<Eigen::VectorXd> masks;
   for (const auto& s : data.segments) masks.push_back(s.mask);
@@ -125,7 +114,7 @@ FitResult fit_model(const FitOptions& o) {
       throw ConfigError((o.project / kConfigFile).string() + " changed since the checkpoint was written; "
                         "resuming would mix two models (fit again without --resume)");
     }
-    restore_rng(sampler, state.rng_state);
+    sampler.restore_state(state.rng_state);
     result.resumed = true;
   } else {
     std::int64_t frames = 0;
@@ -140,7 +129,6 @@ FitResult fit_model(const FitOptions& o) {
     state.config_digest = digest;
     state.ar_kappa = o.kappa ? *o.kappa : config.kappa;
     state.full_kappa = o.full_kappa ? *o.full_kappa : state.ar_kappa / 100;
-    std::ofstream(result.log, std::ios::trunc);  // a new fit starts a new log
   }
   if (o.kappa) state.ar_kappa = *o.kappa;
   if (o.full_kappa) state.full_kappa = *o.full_kappa;
@@ -162,7 +150,11 @@ FitResult fit_model(const FitOptions& o) {
     throw ConfigError("the checkpoint already has " + std::to_string(state.iteration) + " sweeps; ask for more than " +
                       std::to_string(total) + " (--ar-iters + --full-iters)");
   }
-  std::ofstream log(result.log, std::ios::app);
+  // A new fit's log replaces the old one only with its first checkpoint, so a fit that fails
+  // before that leaves the previous checkpoint and its log together.
+  std::ofstream log;
+  std::string pending;
+  if (o.resume) log.open(result.log, std::ios::app);
   core::ProgressBar bar("moseq fit", total, "sweeps", o.progress);
   bar.update(state.iteration);
   const auto start = std::chrono::steady_clock::now();
@@ -186,7 +178,7 @@ FitResult fit_model(const FitOptions& o) {
     result.median_duration_frames = median_duration(state.ar.z, masks, config.nlags);
     std::set<int> used;
     for (const auto& labels : state.ar.z) used.insert(labels.begin(), labels.end());
-    log << core::Json{{"iteration", state.iteration},
+    const std::string line = core::Json{{"iteration", state.iteration},
                       {"phase", ar_only ? "ar" : "full"},
                       {"kappa", ar_only ? state.ar_kappa : state.full_kappa},
                       {"log_likelihood", log_likelihood},
@@ -194,13 +186,23 @@ FitResult fit_model(const FitOptions& o) {
                       {"median_duration_ms", 1000 * result.median_duration_frames / config.fps},
                       {"syllables_used", used.size()},
                       {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}}
-               .dump()
-        << std::endl;
+                                 .dump() +
+                             "\n";
+    if (log.is_open()) {
+      log << line << std::flush;
+    } else {
+      pending += line;
+    }
     if (state.iteration % o.checkpoint_every == 0 || state.iteration == total || state.iteration == o.ar_iters) {
-      state.rng_state = rng_text(sampler);
+      state.rng_state = sampler.save_state();
       state.syllable_order = frequency_order(state.ar, masks, config.nlags);
       write_checkpoint(result.checkpoint, state);
       last_saved = state.iteration;
+      if (!log.is_open()) {
+        log.open(result.log, std::ios::trunc);
+        log << pending << std::flush;
+        pending.clear();
+      }
     }
     bar.update(state.iteration);
   }

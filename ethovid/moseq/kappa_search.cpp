@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/hash.hpp"
 #include "ethovid/moseq/fit.hpp"
 #include "ethovid/moseq/project_config.hpp"
 
@@ -17,9 +18,10 @@ namespace {
 constexpr double kStepDecades = 2;  // how far to go while only one side of the target is known
 constexpr double kLowestLog10 = -2, kHighestLog10 = 14;
 
+// What a probe's result depends on: a saved probe counts only for the same settings and config.
 core::Json search_parameters(const KappaSearchOptions& o) {
   return {{"target_ms", {o.target_low_ms, o.target_high_ms}}, {"ar_iters", o.ar_iters}, {"full_iters", o.full_iters},
-          {"seed", o.seed}};
+          {"seed", o.seed}, {"config_sha256", core::sha256_file(o.project / kConfigFile)}};
 }
 
 void save(const fs::path& file, const KappaSearchOptions& o, const std::vector<KappaProbe>& probes) {

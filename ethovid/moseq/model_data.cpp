@@ -50,6 +50,11 @@ ModelData build_model_data(const MoseqConfig& config) {
           used.confidence(t, static_cast<int>(k)) = r.confidence(t, keep[k]);
         }
       }
+      if (!data.recordings.empty() && used.dims != data.dims) {
+        throw FormatError(file.string() + ": recording " + used.name + " has " + std::to_string(used.dims) +
+                          "-D keypoints, " + data.recordings.front().name + " has " + std::to_string(data.dims) +
+                          "-D; a project's recordings must all be 2-D or all 3-D");
+      }
       data.dims = used.dims;
       RecordingInfo info;
       info.name = used.name;
@@ -97,6 +102,10 @@ ModelData build_model_data(const MoseqConfig& config) {
   std::vector<std::int64_t> lengths;
   for (const auto& r : data.recordings) lengths.push_back(r.frames);
   data.plan = plan_segments(lengths, config.seg_length);
+  if (config.nlags + 2 > data.plan.rows()) {
+    throw ConfigError("nlags = " + std::to_string(config.nlags) + " needs segments longer than nlags + 1 frames; they have " +
+                      std::to_string(data.plan.rows()) + " (seg_length + 30)");
+  }
   for (const Segment& s : data.plan.segments) {
     KeypointSegment segment;
     segment.Y = cut_segment(coordinates[static_cast<std::size_t>(s.recording)], s, data.plan.rows(), &segment.mask);

@@ -20,14 +20,17 @@ std::string neurodata_type(const core::Hdf5File& file, const std::string& object
   return file.has_attribute(object, "neurodata_type") ? file.string_attribute(object, "neurodata_type") : "";
 }
 
-// Series named "<individual>_<node>" with every individual having the same nodes are split per
-// individual (DeepLabCut's exporter writes "ind1_snout"); other names are kept whole, one animal.
+// Series named "<individual>_<node>" are split per individual when their descriptions say so
+// (DeepLabCut's exporter: "ind1_snout", "Keypoint snout from individual ind1.") and every
+// individual has the same nodes. Names alone cannot tell "left_ear, right_ear" of one animal from
+// animals "left" and "right", so without such descriptions the series stay one animal, whole.
 std::map<std::string, std::vector<std::pair<std::string, std::string>>> split_individuals(
-    const std::vector<std::string>& series) {
+    const core::Hdf5File& file, const std::string& container, const std::vector<std::string>& series) {
+  const std::map<std::string, std::vector<std::pair<std::string, std::string>>> whole = {{"", {}}};
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> split;  // individual -> (node, series)
   for (const auto& name : series) {
     const auto underscore = name.find('_');
-    if (underscore == std::string::npos || underscore == 0 || underscore + 1 == name.size()) return {{"", {}}};
+    if (underscore == std::string::npos || underscore == 0 || underscore + 1 == name.size()) return whole;
     split[name.substr(0, underscore)].emplace_back(name.substr(underscore + 1), name);
   }
   std::set<std::string> first;
@@ -35,7 +38,13 @@ std::map<std::string, std::vector<std::pair<std::string, std::string>>> split_in
   for (const auto& [individual, nodes] : split) {
     std::set<std::string> these;
     for (const auto& [node, _] : nodes) these.insert(node);
-    if (these != first) return {{"", {}}};
+    if (these != first) return whole;
+    for (const auto& [node, name] : nodes) {
+      const std::string object = container + "/" + name;
+      const std::string description =
+          file.has_attribute(object, "description") ? file.string_attribute(object, "description") : "";
+      if (description.find("individual " + individual) == std::string::npos) return whole;
+    }
   }
   return split;
 }
@@ -69,7 +78,7 @@ void read_container(const core::Hdf5File& file, const std::string& container, co
     const auto nodes = file.read_strings(container + "/nodes");
     if (std::is_permutation(nodes.begin(), nodes.end(), series.begin(), series.end())) series = nodes;
   }
-  auto individuals = split_individuals(series);
+  auto individuals = split_individuals(file, container, series);
   if (individuals.begin()->first.empty()) {
     individuals = {{"", {}}};
     for (const auto& name : series) individuals[""].emplace_back(name, name);

@@ -84,9 +84,10 @@ void check_moseq_config(const MoseqConfig& c, const std::string& where) {
   require(c.added_noise_level >= 0, where, "added_noise_level", ">= 0", c.added_noise_level);
   require(c.PCA_fitting_num_frames >= 2, where, "PCA_fitting_num_frames", ">= 2", static_cast<double>(c.PCA_fitting_num_frames));
   if (c.latent_dim) {
-    const int most = (static_cast<int>(c.use_bodyparts.size()) - 1) * 2;
+    // (K - 1) x D for D = 3 at most; the exact bound for 2-D data is checked when the data is read.
+    const int most = (static_cast<int>(c.use_bodyparts.size()) - 1) * 3;
     require(*c.latent_dim >= 1 && *c.latent_dim <= most, where, "latent_dim",
-            "in [1, (use_bodyparts - 1) x 2 = " + std::to_string(most) + "]", *c.latent_dim);
+            "in [1, (use_bodyparts - 1) x 3 = " + std::to_string(most) + "]", *c.latent_dim);
   }
   if (c.seg_length) require(*c.seg_length >= 10, where, "seg_length", ">= 10", *c.seg_length);
 }

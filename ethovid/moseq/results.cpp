@@ -45,10 +45,16 @@ std::vector<RecordingResults> unbatch(const ModelData& data, const FitState& sta
     // keypoint-moseq's convention: the first nlags frames take the first syllable.
     Eigen::MatrixXd padded(static_cast<Eigen::Index>(z.size()) + nlags, 1);
     for (Eigen::Index t = 0; t < padded.rows(); ++t) padded(t, 0) = z[static_cast<std::size_t>(std::max<Eigen::Index>(0, t - nlags))];
-    paste_segment(padded, s, labels[r]);
-    paste_segment(state.states[n].x, s, latent[r]);
-    paste_segment(state.states[n].v, s, centroid[r]);
-    paste_segment(state.states[n].h, s, heading[r]);
+    // A later segment's first nlags frames are not observed by its own model (their syllables are
+    // copies, their latents conditioned on the previous values): the segment before covers
+    // them through the overlap, so those rows are kept from it.
+    const std::int64_t skip = s.start > 0 ? nlags : 0;
+    const Segment inner{s.recording, s.start + skip, s.end};
+    auto paste = [&](const Eigen::MatrixXd& rows, Eigen::MatrixXd& into) { paste_segment(rows.bottomRows(rows.rows() - skip), inner, into); };
+    paste(padded, labels[r]);
+    paste(state.states[n].x, latent[r]);
+    paste(state.states[n].v, centroid[r]);
+    paste(state.states[n].h, heading[r]);
   }
   for (std::size_t r = 0; r < out.size(); ++r) {
     for (Eigen::Index t = 0; t < labels[r].rows(); ++t) out[r].syllable.push_back(static_cast<int>(labels[r](t, 0)));

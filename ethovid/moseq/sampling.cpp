@@ -2,10 +2,23 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "ethovid/core/error.hpp"
 
 namespace ethovid::moseq {
+
+std::string Sampler::save_state() const {
+  std::ostringstream out;
+  out << engine_ << ' ' << standard_normal_;
+  return out.str();
+}
+
+void Sampler::restore_state(const std::string& text) {
+  std::istringstream in(text);
+  in >> engine_ >> standard_normal_;
+  if (!in) throw FormatError("the saved random generator state cannot be read");
+}
 
 double Sampler::uniform() {
   std::uniform_real_distribution<double> u(0.0, 1.0);
@@ -58,7 +71,7 @@ int Sampler::categorical_log(const Eigen::Ref<const Eigen::VectorXd>& log_weight
 
 double Sampler::von_mises(double mu, double kappa) {
   double angle = 0;
-  if (kappa < 1e-8) {
+  if (kappa < 1e-6) {  // below this tau rounds to 2 and the rejection loop would never accept
     angle = (2 * uniform() - 1) * M_PI;
   } else if (kappa > 1e5) {
     angle = mu + normal() / std::sqrt(kappa);  // the von Mises is N(mu, 1/kappa) to within 1e-5 here

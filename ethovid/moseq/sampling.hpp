@@ -4,6 +4,7 @@
 // normal-inverse-Wishart (MNIW) posteriors.
 #include <cstdint>
 #include <random>
+#include <string>
 
 #include <Eigen/Dense>
 
@@ -31,6 +32,10 @@ class Sampler {
                                                    const Eigen::MatrixXd& S, double nu);
 
   std::mt19937_64& engine() { return engine_; }
+  // The whole generator state (engine and the normal draw libstdc++ keeps in hand), as text, so
+  // a resumed fit continues exactly.
+  std::string save_state() const;
+  void restore_state(const std::string& text);
 
  private:
   std::mt19937_64 engine_;

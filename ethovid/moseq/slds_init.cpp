@@ -40,6 +40,10 @@ SldsInit initialize_slds(const std::vector<KeypointSegment>& data, int K, int D,
     }
   }
   init.pca = fit_pca(rows, pca_max_frames, seed);
+  if (latent_dim && *latent_dim > (K - 1) * D) {
+    throw ConfigError("latent_dim = " + std::to_string(*latent_dim) + " is more than the pose has: (keypoints - 1) x " +
+                      std::to_string(D) + " = " + std::to_string((K - 1) * D));
+  }
   init.variance_rule = init.pca.components_for(0.9);
   init.latent_dim = latent_dim ? *latent_dim : std::max(1, std::min(init.variance_rule, auto_cap));
   const int L = init.latent_dim;

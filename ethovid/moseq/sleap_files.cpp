@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -106,7 +107,18 @@ std::vector<PoseRecording> load_sleap_labels(const fs::path& path) {
   };
   std::map<Slot, PoseRecording> recordings;
   std::map<std::pair<Slot, std::int64_t>, bool> filled_by_user;
+  // SLEAP keeps a prediction beside the user instance that corrects it. Untracked, the two would
+  // take two slots (two animals): in frames with an untracked user instance, untracked
+  // predictions are dropped.
+  std::set<std::int64_t> frames_with_untracked_user;
   for (std::size_t i = 0; i < instance_frame.size(); ++i) {
+    if (instance_type[i] == 0 && instance_track[i] < 0) frames_with_untracked_user.insert(static_cast<std::int64_t>(instance_frame[i]));
+  }
+  for (std::size_t i = 0; i < instance_frame.size(); ++i) {
+    if (instance_type[i] != 0 && instance_track[i] < 0 &&
+        frames_with_untracked_user.count(static_cast<std::int64_t>(instance_frame[i])) > 0) {
+      continue;
+    }
     const auto found = frame_row.find(static_cast<std::int64_t>(instance_frame[i]));
     if (found == frame_row.end()) {
       throw FormatError(where + ": instance " + std::to_string(i) + " refers to frame id " +

@@ -11,7 +11,8 @@
 namespace ethovid::moseq {
 
 // The generated keypoints as DeepLabCut CSVs, one per sequence, and a project over them.
-inline std::filesystem::path make_project(const test::ScratchDir& dir, const std::string& name, std::uint64_t seed) {
+inline std::filesystem::path make_project(const test::ScratchDir& dir, const std::string& name, std::uint64_t seed,
+                                          int num_states = 8) {
   const KeypointTruth truth = generate_keypoints(seed, 2, 400);
   SetupOptions setup;
   setup.project = dir / name;
@@ -37,7 +38,7 @@ inline std::filesystem::path make_project(const test::ScratchDir& dir, const std
   setup_project(setup);
   // A small model for a quick test.
   std::string config = test::read_file(setup.project / "config.yml");
-  config.replace(config.find("num_states: 100"), 15, "num_states: 8");
+  config.replace(config.find("num_states: 100"), 15, "num_states: " + std::to_string(num_states));
   config.replace(config.find("latent_dim: ~"), 13, "latent_dim: 2");
   std::ofstream(setup.project / "config.yml") << config;
   return setup.project;

@@ -50,16 +50,18 @@ inline Truth simulate(std::uint64_t seed, int sequences, int frames, double swit
   return truth;
 }
 
-// Accuracy of `fitted` (per sequence, one label per step after the first) against the truth, with
-// each of the 3 true syllables matched to a different fitted one so that the hits are most.
+// Accuracy of `fitted` against the truth (one label per frame after the first), with each of the
+// 3 true syllables matched to a different fitted one so that the hits are most. Both end at the
+// last frame; a fit with nlags lags labels nlags - 1 fewer frames at the start.
 inline double matched_accuracy(const std::vector<std::vector<int>>& truth, const std::vector<std::vector<int>>& fitted,
                                int num_states, int match[3]) {
   Eigen::MatrixXd confusion = Eigen::MatrixXd::Zero(3, num_states);
   double frames = 0;
   for (std::size_t n = 0; n < truth.size(); ++n) {
-    const std::size_t offset = fitted[n].size() - truth[n].size();  // fitted labels may start earlier
-    for (std::size_t t = 0; t < truth[n].size(); ++t) confusion(truth[n][t], fitted[n][t + offset]) += 1;
-    frames += static_cast<double>(truth[n].size());
+    const std::size_t common = std::min(truth[n].size(), fitted[n].size());
+    const std::size_t t0 = truth[n].size() - common, f0 = fitted[n].size() - common;
+    for (std::size_t i = 0; i < common; ++i) confusion(truth[n][t0 + i], fitted[n][f0 + i]) += 1;
+    frames += static_cast<double>(common);
   }
   double best = 0;
   for (int a = 0; a < num_states; ++a) {

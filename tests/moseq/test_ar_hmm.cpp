@@ -123,5 +123,27 @@ TEST(ArHmm, RecoversLabelsAndDynamicsOfAKnownSwitchingProcess) {
   }
 }
 
+// With more lags than the truth has, the labels still come back (the extra lags learn ~0) and
+// each syllable's newest-lag block is its true A.
+TEST(ArHmm, TwoLagsRecoverAnAr1Process) {
+  const Truth truth = simulate(3, 3, 1500);
+  TransitionHyperparams th;
+  th.num_states = 10;
+  th.kappa = 300;
+  ArHyperparams ah;
+  ah.nlags = 2;
+  const ArHmm model(ah, th, 2);
+  Sampler sampler(303);
+  ArHmmState state = model.initialize(truth.data, sampler);
+  for (int iter = 0; iter < 150; ++iter) model.sweep(truth.data, state, sampler);
+  int match[3];
+  EXPECT_GE(matched_accuracy(truth.labels, state.z, th.num_states, match), 0.9);
+  for (int k = 0; k < 3; ++k) {
+    const Eigen::MatrixXd& Ab = state.ar.Ab[match[k]];  // [A_{t-2} | A_{t-1} | b]
+    EXPECT_LT((Ab.middleCols(2, 2) - truth.Ab[k].leftCols(2)).norm(), 0.15) << Ab;
+    EXPECT_LT(Ab.leftCols(2).norm(), 0.15) << "the older lag is not needed";
+  }
+}
+
 }  // namespace
 }  // namespace ethovid::moseq

@@ -30,7 +30,9 @@ std::vector<core::Json> log_lines(const fs::path& project) {
 
 TEST(MoseqFit, LogsCheckpointsAndResumesToTheSameModel) {
   test::ScratchDir dir;
-  const fs::path straight = make_project(dir, "straight", 5);
+  // An odd number of syllables: the generator then holds a spare normal draw at the checkpoint,
+  // which the checkpoint must carry too.
+  const fs::path straight = make_project(dir, "straight", 5, 7);
   FitOptions o;
   o.project = straight;
   o.ar_iters = 4;
@@ -50,10 +52,11 @@ TEST(MoseqFit, LogsCheckpointsAndResumesToTheSameModel) {
     EXPECT_GT(line["median_duration_frames"].get<double>(), 0);
   }
 
-  // The same fit in two goes: 5 sweeps, then resumed to 8.
-  const fs::path halves = make_project(dir, "halves", 5);
+  // The same fit in two goes: 4 sweeps (an odd count of normal draws so far, so one is held in
+  // the generator), then resumed to 8.
+  const fs::path halves = make_project(dir, "halves", 5, 7);
   o.project = halves;
-  o.full_iters = 1;
+  o.full_iters = 0;
   fit_model(o);
   o.full_iters = 4;
   o.resume = true;

@@ -30,7 +30,7 @@ TEST(Kalman, DrawsMatchTheDenseGaussianConditional) {
   h.segment(0, n) += S0i * m.m0;
   for (int t = 1; t < T; ++t) {
     // (x_t - A x_{t-1} - b)' Qi (...)
-    const Dynamics& f = m.into(t);
+    const Dynamics& f = m.dynamics[static_cast<std::size_t>(m.regime[static_cast<std::size_t>(t - 1)])];  // step into t
     const Eigen::MatrixXd Qi = f.Q.inverse();
     J.block(t * n, t * n, n, n) += Qi;
     J.block((t - 1) * n, (t - 1) * n, n, n) += f.A.transpose() * Qi * f.A;

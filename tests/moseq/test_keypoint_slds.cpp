@@ -19,15 +19,16 @@ namespace {
 constexpr int K = kTruthKeypoints, D = 2;
 
 TEST(KeypointSlds, RecoversSyllablesHeadingAndCentroidFromKeypoints) {
-  for (std::uint64_t seed : {8u, 11u, 13u}) {
-    SCOPED_TRACE("seed " + std::to_string(seed));
+  // nlags 1 on three seeds, and the lifted window of nlags 2 on one.
+  for (const auto& [seed, nlags] : std::vector<std::pair<std::uint64_t, int>>{{8, 1}, {11, 1}, {13, 1}, {8, 2}}) {
+    SCOPED_TRACE("seed " + std::to_string(seed) + ", nlags " + std::to_string(nlags));
     const KeypointTruth truth = generate_keypoints(seed);
     SldsInit init = initialize_slds(truth.data, K, D, {0}, {5}, 2, 100000, 42);
     TransitionHyperparams th;
     th.num_states = 10;
     th.kappa = 1000;  // sticky enough for syllables of ~50 frames in ~3600
     ArHyperparams ah;
-    ah.nlags = 1;
+    ah.nlags = nlags;
     const ArHmm ar_hmm(ah, th, init.latent_dim);
     const KeypointSlds model(ar_hmm, init.params, ObservationHyperparams{}, K, D);
     Sampler sampler(seed * 77);

@@ -152,6 +152,35 @@ with h5py.File(")" + (dir / "two.analysis.h5").string() + R"(", "w") as f:
   EXPECT_EQ(analysis[1].confidence(0, 1), 0);
 }
 
+// Untracked: a user instance and the prediction it corrects are one animal, not two.
+TEST(SleapFiles, UntrackedCorrectionReplacesItsPrediction) {
+  test::ScratchDir dir;
+  python(R"(
+meta = {"nodes": [{"name": "a"}, {"name": "b"}], "skeletons": [{"nodes": [{"id": 0}, {"id": 1}]}]}
+with h5py.File(")" + (dir / "one.slp").string() + R"(", "w") as f:
+    f.create_group("metadata").attrs["json"] = json.dumps(meta)
+    f["tracks_json"] = np.array([], dtype="S8")
+    fr = np.zeros(2, [("frame_id", "<u8"), ("video", "<u4"), ("frame_idx", "<u8"), ("instance_id_start", "<u8"), ("instance_id_end", "<u8")])
+    fr["frame_id"] = [0, 1]; fr["frame_idx"] = [0, 1]
+    f["frames"] = fr
+    ins = np.zeros(3, [("instance_id", "<i8"), ("instance_type", "u1"), ("frame_id", "<u8"), ("skeleton", "<u4"), ("track", "<i4"), ("from_predicted", "<i8"), ("score", "<f4"), ("point_id_start", "<u8"), ("point_id_end", "<u8")])
+    ins["instance_type"] = [1, 0, 1]; ins["frame_id"] = [0, 0, 1]; ins["track"] = -1
+    ins["point_id_start"] = [0, 0, 2]; ins["point_id_end"] = [2, 2, 4]
+    f["instances"] = ins
+    pp = np.zeros(4, [("x", "<f8"), ("y", "<f8"), ("visible", "?"), ("complete", "?"), ("score", "<f8")])
+    pp["x"] = [1, 2, 3, 4]; pp["y"] = 0; pp["visible"] = 1; pp["score"] = 0.7
+    f["pred_points"] = pp
+    up = np.zeros(2, [("x", "<f8"), ("y", "<f8"), ("visible", "?"), ("complete", "?")])
+    up["x"] = [9, 8]; up["visible"] = 1
+    f["points"] = up
+)");
+  const auto recordings = load_pose_file(dir / "one.slp");
+  ASSERT_EQ(recordings.size(), 1u);
+  EXPECT_EQ(recordings[0].name, "one");
+  EXPECT_DOUBLE_EQ(recordings[0].at(0, 0, 0), 9);  // the correction
+  EXPECT_DOUBLE_EQ(recordings[0].at(1, 1, 0), 4);  // a frame with only the prediction
+}
+
 TEST(SleapFiles, InconsistentFilesAreFormatErrors) {
   test::ScratchDir dir;
   python(R"(
@@ -165,6 +194,27 @@ with h5py.File(")" + (dir / "noskel.slp").string() + R"(", "w") as f:
   test::expect_error<FormatError>([&] { load_pose_file(dir / "noskel.slp"); }, {"noskel.slp has no skeleton"});
 }
 
+// Underscores in keypoint names do not make animals: "left_ear"/"right_ear" or "tail_base"/
+// "tail_tip" stay one animal with their full names.
+TEST(NwbPose, UnderscoredNodeNamesStayOneAnimal) {
+  test::ScratchDir dir;
+  for (const std::string& names : {std::string("'left_ear', 'right_ear', 'left_paw', 'right_paw'"),
+                                   std::string("'tail_base', 'tail_mid', 'tail_tip'")}) {
+    python(R"(
+with h5py.File(")" + (dir / "u.nwb").string() + R"(", "w") as f:
+    g = f.create_group("processing/behavior/PoseEstimation")
+    g.attrs["neurodata_type"] = "PoseEstimation"
+    for node in [)" + names + R"(]:
+        s = g.create_group(node)
+        s.attrs["neurodata_type"] = "PoseEstimationSeries"
+        s["data"] = np.zeros((3, 2))
+)");
+    const auto recordings = load_pose_file(dir / "u.nwb");
+    ASSERT_EQ(recordings.size(), 1u) << names;
+    EXPECT_NE(recordings[0].bodyparts.front().find('_'), std::string::npos) << names;
+  }
+}
+
 TEST(NwbPose, SeriesPerIndividualAndRateFromStartingTime) {
   test::ScratchDir dir;
   python(R"(
@@ -175,6 +225,7 @@ with h5py.File(")" + (dir / "s.nwb").string() + R"(", "w") as f:
         for i, node in enumerate(("nose", "left_ear")):
             s = g.create_group(f"{ind}_{node}")
             s.attrs["neurodata_type"] = "PoseEstimationSeries"
+            s.attrs["description"] = f"Keypoint {node} from individual {ind}."
             d = np.full((4, 2), i + (10 if ind == "m2" else 0), dtype=float); d[3] = np.nan
             s["data"] = d
             s["confidence"] = np.full(4, 0.75)

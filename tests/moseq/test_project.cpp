@@ -79,7 +79,7 @@ TEST(MoseqConfig, BadValuesAreNamedByKey) {
   with("anterior_bodyparts: [nose]", "anterior_bodyparts: [snout]");
   test::expect_error<ConfigError>([&] { load_moseq_config(o.project); }, {"anterior_bodyparts names 'snout'"});
   with("latent_dim: ~", "latent_dim: 9");
-  test::expect_error<ConfigError>([&] { load_moseq_config(o.project); }, {"latent_dim = 9", "in [1, (use_bodyparts - 1) x 2 = 4]"});
+  test::expect_error<ConfigError>([&] { load_moseq_config(o.project); }, {"latent_dim = 9", "in [1, (use_bodyparts - 1) x 3 = 6]"});
   with("fps: 30", "fps: fast");
   test::expect_error<ConfigError>([&] { load_moseq_config(o.project); }, {"'fps' has the wrong type"});
   with("use_bodyparts: [nose, mid, tail]", "use_bodyparts: [nose, tail]");
