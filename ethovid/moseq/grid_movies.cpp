@@ -55,22 +55,17 @@ GridMovieResult write_grid_movies(const FittedModel& m, const KeypointSlds& slds
   }
   std::nth_element(reach.begin(), reach.begin() + static_cast<std::ptrdiff_t>(reach.size() * 95 / 100), reach.end());
   const double half_side = std::max(8.0, 2.0 * reach[reach.size() * 95 / 100]);
-  // Occurrences with a video, per syllable, in time order.
-  std::map<int, std::vector<std::tuple<std::size_t, std::int64_t, std::int64_t>>> runs;
-  for (const auto& [r, video] : videos) {
-    const auto& z = m.recordings[r].syllable;
-    std::size_t start = 0;
-    for (std::size_t t = 1; t <= z.size(); ++t) {
-      if (t == z.size() || z[t] != z[start]) {
-        if (t - start >= 3) runs[z[start]].emplace_back(r, static_cast<std::int64_t>(start), static_cast<std::int64_t>(t - start));
-        start = t;
-      }
+  // Occurrences of 3 frames or more with a video, per syllable, in time order.
+  std::map<int, std::vector<Occurrence>> runs;
+  for (const auto& [syllable, list] : syllable_occurrences(m.recordings)) {
+    for (const Occurrence& o : list) {
+      if (o.length >= 3 && videos.count(o.recording) > 0) runs[syllable].push_back(o);
     }
   }
   for (const auto& [syllable, list] : runs) {
     if (syllable >= o.max_syllables) break;
     // Up to 9 occurrences spread over the list.
-    std::vector<std::tuple<std::size_t, std::int64_t, std::int64_t>> chosen;
+    std::vector<Occurrence> chosen;
     for (int i = 0; i < std::min<int>(kMaxInstances, static_cast<int>(list.size())); ++i) {
       chosen.push_back(list[static_cast<std::size_t>(i) * list.size() / std::min<std::size_t>(kMaxInstances, list.size())]);
     }

@@ -97,23 +97,7 @@ fs::path pcs(const FittedModel& m, const KeypointSlds& model, const fs::path& di
   return file;
 }
 
-// Occurrences (runs) of each syllable over all recordings: syllable -> (recording, onset, length).
-std::map<int, std::vector<std::tuple<std::size_t, std::size_t, std::size_t>>> occurrences(const FittedModel& m) {
-  std::map<int, std::vector<std::tuple<std::size_t, std::size_t, std::size_t>>> out;
-  for (std::size_t r = 0; r < m.recordings.size(); ++r) {
-    const auto& z = m.recordings[r].syllable;
-    std::size_t start = 0;
-    for (std::size_t t = 1; t <= z.size(); ++t) {
-      if (t == z.size() || z[t] != z[start]) {
-        out[z[start]].emplace_back(r, start, t - start);
-        start = t;
-      }
-    }
-  }
-  return out;
-}
-
-fs::path frequencies(const std::map<int, std::vector<std::tuple<std::size_t, std::size_t, std::size_t>>>& runs,
+fs::path frequencies(const std::map<int, std::vector<Occurrence>>& runs,
                      const fs::path& dir) {
   std::size_t total = 0;
   int top = 0;
@@ -129,7 +113,7 @@ fs::path frequencies(const std::map<int, std::vector<std::tuple<std::size_t, std
   return file;
 }
 
-fs::path dendrogram(const FittedModel& m, const std::map<int, std::vector<std::tuple<std::size_t, std::size_t, std::size_t>>>& runs,
+fs::path dendrogram(const FittedModel& m, const std::map<int, std::vector<Occurrence>>& runs,
                     const fs::path& dir) {
   std::size_t total = 0;
   for (const auto& [s, list] : runs) total += list.size();
@@ -207,7 +191,7 @@ fs::path dendrogram(const FittedModel& m, const std::map<int, std::vector<std::t
 }
 
 fs::path trajectories(const FittedModel& m, const KeypointSlds& model,
-                      const std::map<int, std::vector<std::tuple<std::size_t, std::size_t, std::size_t>>>& runs,
+                      const std::map<int, std::vector<Occurrence>>& runs,
                       int max_syllables, const fs::path& dir) {
   const int K = m.data.keypoints, D = m.data.dims;
   const auto edges = skeleton_edges(m.config);
@@ -218,14 +202,15 @@ fs::path trajectories(const FittedModel& m, const KeypointSlds& model,
     std::vector<Eigen::MatrixXd> mean(kBefore + kAfter + 1, Eigen::MatrixXd::Zero(K, D));
     std::vector<int> count(kBefore + kAfter + 1, 0);
     int used = 0;
-    for (const auto& [r, onset, length] : list) {
+    for (const Occurrence& o : list) {
       if (used++ >= kMaxInstances) break;
-      const RecordingResults& rec = m.recordings[r];
+      const RecordingResults& rec = m.recordings[o.recording];
+      const std::int64_t onset = o.onset;
       const Eigen::MatrixXd aligned = model.aligned_keypoints(rec.latent);
       const double h0 = rec.heading[static_cast<Eigen::Index>(onset)];
       const Eigen::RowVectorXd v0 = rec.centroid.row(static_cast<Eigen::Index>(onset));
       for (int dt = -kBefore; dt <= kAfter; ++dt) {
-        const auto t = static_cast<std::int64_t>(onset) + dt;
+        const std::int64_t t = onset + dt;
         if (t < 0 || t >= aligned.rows()) continue;
         // World keypoints at t, seen from the animal's frame at onset.
         const double h = rec.heading[t], c = std::cos(h), s = std::sin(h), c0 = std::cos(-h0), s0 = std::sin(-h0);
@@ -290,7 +275,7 @@ PlotResult write_plots(const PlotOptions& o) {
   const ArHmm ar_hmm({m.config.nlags, m.config.S_0_scale, m.config.K_0_scale},
                      {m.config.num_states, m.config.alpha, m.config.gamma, m.config.kappa}, m.state.latent_dim);
   const KeypointSlds model(ar_hmm, m.state.params, {}, m.data.keypoints, m.data.dims);
-  const auto runs = occurrences(m);
+  const auto runs = syllable_occurrences(m.recordings);
   PlotResult result;
   result.files.push_back(scree(m, dir));
   result.files.push_back(pcs(m, model, dir));

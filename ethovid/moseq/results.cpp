@@ -120,24 +120,20 @@ struct SyllableStats {
 
 std::map<int, SyllableStats> syllable_stats(const std::vector<RecordingResults>& recordings, double fps) {
   std::map<int, SyllableStats> stats;
+  for (const auto& [syllable, list] : syllable_occurrences(recordings)) {
+    auto& s = stats[syllable];
+    for (const Occurrence& o : list) {
+      ++s.occurrences;
+      s.durations.push_back(static_cast<double>(o.length));
+      s.frames += o.length;
+    }
+  }
   for (const auto& r : recordings) {
-    std::size_t start = 0;
-    for (std::size_t t = 0; t <= r.syllable.size(); ++t) {
-      if (t == r.syllable.size() || r.syllable[t] != r.syllable[start]) {
-        auto& s = stats[r.syllable[start]];
-        ++s.occurrences;
-        s.durations.push_back(static_cast<double>(t - start));
-        start = t;
-      }
-      if (t + 1 < r.syllable.size()) {
-        auto& s = stats[r.syllable[t]];
-        ++s.frames;
-        const auto row = static_cast<Eigen::Index>(t);
-        s.speed_sum += (r.centroid.row(row + 1) - r.centroid.row(row)).norm() * fps;
-        ++s.speed_frames;
-      } else if (t < r.syllable.size()) {
-        ++stats[r.syllable[t]].frames;
-      }
+    for (std::size_t t = 0; t + 1 < r.syllable.size(); ++t) {
+      auto& s = stats[r.syllable[t]];
+      const auto row = static_cast<Eigen::Index>(t);
+      s.speed_sum += (r.centroid.row(row + 1) - r.centroid.row(row)).norm() * fps;
+      ++s.speed_frames;
     }
   }
   return stats;
@@ -185,6 +181,21 @@ core::Json convergence(const fs::path& log) {
 }
 
 }  // namespace
+
+std::map<int, std::vector<Occurrence>> syllable_occurrences(const std::vector<RecordingResults>& recordings) {
+  std::map<int, std::vector<Occurrence>> out;
+  for (std::size_t r = 0; r < recordings.size(); ++r) {
+    const auto& z = recordings[r].syllable;
+    std::size_t start = 0;
+    for (std::size_t t = 1; t <= z.size(); ++t) {
+      if (t == z.size() || z[t] != z[start]) {
+        out[z[start]].push_back({r, static_cast<std::int64_t>(start), static_cast<std::int64_t>(t - start)});
+        start = t;
+      }
+    }
+  }
+  return out;
+}
 
 FittedModel load_fitted_model(const fs::path& project) {
   FittedModel m;

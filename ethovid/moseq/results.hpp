@@ -11,6 +11,7 @@
 //                      median syllable duration, recordings
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,15 @@ struct RecordingResults {
   Eigen::MatrixXd centroid;   // T x D
   Eigen::VectorXd heading;    // T
 };
+
+// One occurrence (run) of a syllable.
+struct Occurrence {
+  std::size_t recording = 0;
+  std::int64_t onset = 0, length = 0;
+};
+
+// Each syllable's occurrences over the recordings, in time order.
+std::map<int, std::vector<Occurrence>> syllable_occurrences(const std::vector<RecordingResults>& recordings);
 
 // A project's fitted model with its data and per-recording results (syllables by frequency).
 struct FittedModel {
