@@ -22,17 +22,15 @@
 
 #include <opencv2/videoio.hpp>
 
+#include "ethovid/core/elapsed.hpp"
 #include "ethovid/facemap/facemap.hpp"
 #include "tools/synth/synthetic_eye_video.hpp"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using ethovid::core::seconds_since;
 
 namespace {
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 double decode_seconds(const fs::path& video, std::int64_t* frames) {
   const auto start = Clock::now();

@@ -14,6 +14,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "ethovid/core/elapsed.hpp"
 #include "ethovid/core/video.hpp"
 #include "ethovid/faces/embed.hpp"
 #include "ethovid/faces/track.hpp"
@@ -22,12 +23,9 @@
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using ethovid::core::seconds_since;
 
 namespace {
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 double decode_seconds(const std::string& video, std::int64_t* frames) {
   const auto start = Clock::now();

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "ethovid/core/elapsed.hpp"
 #include "ethovid/core/error.hpp"
 
 namespace ethovid::core {
@@ -72,7 +73,7 @@ std::string format_duration(double seconds) {
 }
 
 void ProgressBar::draw(bool final_draw) {
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+  const double elapsed = seconds_since(start_);
   const double rate = elapsed > 0 ? done_ / elapsed : 0.0;
   constexpr int kWidth = 28;
   if (total_ > 0) {

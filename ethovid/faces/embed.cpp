@@ -15,6 +15,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "ethovid/core/atomic_file.hpp"
+#include "ethovid/core/elapsed.hpp"
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/npy.hpp"
 #include "ethovid/core/provenance.hpp"
@@ -33,15 +34,12 @@ namespace ethovid::faces {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using ethovid::core::seconds_since;
 
 namespace {
 
 constexpr int kAlignedSize = 112;
 constexpr int kEmbedBatch = 16;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // Aligned crops of the candidates that pass the gate, kept in a scratch file in the output folder
 // (not in memory: an episode can have tens of thousands) until the kept ones are embedded.

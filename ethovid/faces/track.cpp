@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "ethovid/core/atomic_file.hpp"
+#include "ethovid/core/elapsed.hpp"
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/provenance.hpp"
 #include "ethovid/core/video.hpp"
@@ -20,6 +21,7 @@ namespace ethovid::faces {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using ethovid::core::seconds_since;
 
 namespace {
 
@@ -42,10 +44,6 @@ core::Json parameters(const TrackOptions& o, const fs::path& config_file) {
           {"tracker", {{"high_score", t.high_score}, {"low_score", t.low_score},
                        {"match_iou", t.match_iou}, {"max_missed_updates", t.max_missed_updates},
                        {"min_hits", t.min_hits}}}};
-}
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 double round3(double v) { return std::round(v * 1000) / 1000; }

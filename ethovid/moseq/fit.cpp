@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "ethovid/core/elapsed.hpp"
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/hash.hpp"
 #include "ethovid/core/json_file.hpp"
@@ -185,7 +186,7 @@ FitResult fit_model(const FitOptions& o) {
                       {"median_duration_frames", result.median_duration_frames},
                       {"median_duration_ms", 1000 * result.median_duration_frames / config.fps},
                       {"syllables_used", used.size()},
-                      {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}}
+                      {"seconds", core::seconds_since(start)}}
                                  .dump() +
                              "\n";
     if (log.is_open()) {
