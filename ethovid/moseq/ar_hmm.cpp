@@ -32,21 +32,46 @@ ArHmm::ArHmm(ArHyperparams ar, TransitionHyperparams transitions, int latent_dim
 }
 
 Eigen::MatrixXd ArHmm::state_log_likelihoods(const LatentSequence& sequence, const ArParams& ar) const {
-  Eigen::MatrixXd inputs, outputs;
-  lagged(sequence.x, ar_.nlags, inputs, outputs);
-  const Eigen::Index steps = outputs.rows(), S = static_cast<Eigen::Index>(ar.Ab.size());
-  Eigen::MatrixXd ll(steps, S);
+  const Eigen::Index T = sequence.x.rows(), steps = std::max<Eigen::Index>(0, T - ar_.nlags);
+  const Eigen::Index S = static_cast<Eigen::Index>(ar.Ab.size()), p = dim_ * ar_.nlags + 1;
+  // With Q_s = L_s L_s', syllable s's whitened residual at step t is
+  //   L_s^-1 (x_t - Ab_s u_t) = [-L_s^-1 Ab_s, L_s^-1] [u_t; x_t],
+  // so one product of every syllable's stacked map (S·D x p+D) with the stacked [u; x] gives
+  // all the residuals at once, instead of S small products and S triangular solves.
+  Eigen::MatrixXd whiten(S * dim_, p + dim_);
+  Eigen::VectorXd constant(S);
   const double log_2pi = std::log(2 * std::numbers::pi);
   for (Eigen::Index s = 0; s < S; ++s) {
     const Eigen::LLT<Eigen::MatrixXd> chol(ar.Q[static_cast<std::size_t>(s)]);
     if (chol.info() != Eigen::Success) throw ComputationError("the noise covariance of syllable " + std::to_string(s) + " is not positive definite");
-    const Eigen::MatrixXd residual = outputs - inputs * ar.Ab[static_cast<std::size_t>(s)].transpose();
-    const Eigen::MatrixXd whitened = chol.matrixL().solve(residual.transpose());
-    const double log_det = 2 * chol.matrixLLT().diagonal().array().log().sum();
-    ll.col(s) = -0.5 * (whitened.colwise().squaredNorm().transpose().array() + dim_ * log_2pi + log_det);
+    const auto L = chol.matrixL();
+    whiten.block(s * dim_, 0, dim_, p) = -L.solve(ar.Ab[static_cast<std::size_t>(s)]);
+    whiten.block(s * dim_, p, dim_, dim_) = L.solve(Eigen::MatrixXd::Identity(dim_, dim_));
+    constant[s] = -0.5 * (dim_ * log_2pi + 2 * chol.matrixLLT().diagonal().array().log().sum());
   }
-  for (Eigen::Index t = 0; t < steps; ++t) {
-    if (sequence.mask[t + ar_.nlags] == 0) ll.row(t).setZero();  // padding explains nothing
+  Eigen::MatrixXd ll(S, steps);
+  // Steps in chunks, so the residuals of one chunk (S·D x chunk) stay in cache.
+  constexpr Eigen::Index kChunk = 256;
+  Eigen::MatrixXd inputs(p + dim_, kChunk), residuals(S * dim_, kChunk);
+  for (Eigen::Index first = 0; first < steps; first += kChunk) {
+    const Eigen::Index n = std::min(kChunk, steps - first);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const Eigen::Index t = first + i;  // predicts frame t + nlags
+      for (int lag = 0; lag < ar_.nlags; ++lag) inputs.col(i).segment(lag * dim_, dim_) = sequence.x.row(t + lag).transpose();
+      inputs(p - 1, i) = 1.0;
+      inputs.col(i).tail(dim_) = sequence.x.row(t + ar_.nlags).transpose();
+    }
+    residuals.leftCols(n).noalias() = whiten * inputs.leftCols(n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const Eigen::Index t = first + i;
+      if (sequence.mask[t + ar_.nlags] == 0) {
+        ll.col(t).setZero();  // padding explains nothing
+        continue;
+      }
+      for (Eigen::Index s = 0; s < S; ++s) {
+        ll(s, t) = constant[s] - 0.5 * residuals.col(i).segment(s * dim_, dim_).squaredNorm();
+      }
+    }
   }
   return ll;
 }

@@ -48,7 +48,7 @@ class ArHmm {
   // One Gibbs sweep; returns log p(x | A, Q, pi) with z summed out (from the forward filter).
   double sweep(const std::vector<LatentSequence>& data, ArHmmState& state, Sampler& sampler) const;
 
-  // T - nlags x S log-likelihoods of each state at each step of one sequence.
+  // S x T - nlags log-likelihoods of each state at each step of one sequence (a column per step).
   Eigen::MatrixXd state_log_likelihoods(const LatentSequence& sequence, const ArParams& ar) const;
 
   const ArHyperparams& ar_hyperparams() const { return ar_; }

@@ -14,8 +14,8 @@ struct HmmDraw {
   double log_marginal = 0;  // log p(observations) with the states summed out
 };
 
-// `log_likelihoods` is T x S (a masked step has a row of zeros), `transitions` S x S with rows
-// summing to 1, `initial` the distribution of the first state.
+// `log_likelihoods` is S x T, one column per step (a masked step has a column of zeros),
+// `transitions` S x S with rows summing to 1, `initial` the distribution of the first state.
 HmmDraw sample_states(const Eigen::MatrixXd& log_likelihoods, const Eigen::MatrixXd& transitions,
                       const Eigen::VectorXd& initial, Sampler& sampler);
 

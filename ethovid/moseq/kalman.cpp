@@ -54,7 +54,7 @@ Eigen::MatrixXd sample_kalman(const LinearGaussianModel& m, const Eigen::MatrixX
     mean[static_cast<std::size_t>(t)] =
         cov[static_cast<std::size_t>(t)] * (factor.solve(predicted_mean) + Ct_Rinv * (y.row(t).transpose() - m.d));
     if (t + 1 < T) {
-      const Dynamics& f = m.into(t + 1);
+      const Dynamics& f = m.dynamics;
       predicted_mean = f.A * mean[static_cast<std::size_t>(t)] + f.b;
       predicted_cov = symmetric(f.A * cov[static_cast<std::size_t>(t)] * f.A.transpose() + f.Q);
     }
@@ -65,7 +65,7 @@ Eigen::MatrixXd sample_kalman(const LinearGaussianModel& m, const Eigen::MatrixX
                                 cholesky_of(cov[static_cast<std::size_t>(T - 1)], "last", T - 1)).transpose();
   for (Eigen::Index t = T - 2; t >= 0; --t) {
     const auto& P = cov[static_cast<std::size_t>(t)];
-    const Dynamics& f = m.into(t + 1);
+    const Dynamics& f = m.dynamics;
     const Eigen::MatrixXd AP = f.A * P;
     const Eigen::MatrixXd J = predicted[static_cast<std::size_t>(t + 1)].solve(AP).transpose();  // P A' (A P A' + Q)^-1
     const Eigen::VectorXd next = x.row(t + 1).transpose();

@@ -1,5 +1,6 @@
 #include "ethovid/moseq/keypoint_slds.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -12,12 +13,20 @@ namespace ethovid::moseq {
 namespace {
 
 constexpr double kUnobserved = 1e6;     // observation noise of a padded frame
-constexpr double kShiftNoise = 1e-2;    // noise on the copied lags of the lifted AR state
 constexpr double kFirstFrameVar = 10;   // prior variance of the first sampled frame
 
 // A NaN or infinity must stop the fit at the step that made it, before anything is saved.
 void require_finite(const Eigen::MatrixXd& values, const char* step) {
   if (!values.allFinite()) throw ComputationError(std::string("non-finite values after sampling ") + step);
+}
+
+// The frames up to the last real one. The padding after it is left out of x's posterior: no
+// syllable or keypoint constrains it, and with unstable dynamics its variance grows without
+// bound (a near-singular precision). Its x keeps its values; nothing reads them.
+Eigen::Index real_frames(const KeypointSegment& data) {
+  Eigen::Index frames = data.mask.size();
+  while (frames > 0 && data.mask[frames - 1] == 0) --frames;
+  return frames;
 }
 
 }  // namespace
@@ -65,50 +74,72 @@ std::vector<LatentSequence> KeypointSlds::latents(const std::vector<KeypointSegm
   return out;
 }
 
-void KeypointSlds::sample_x(const KeypointSegment& data, SegmentState& state, const ArHmmState& ar, std::size_t segment,
-                            Sampler& sampler) const {
-  const int L = ar_hmm_.latent_dim(), lags = ar_hmm_.ar_hyperparams().nlags, lifted = L * lags;
-  const Eigen::Index T = data.Y.rows(), steps = T - lags + 1;
-  // Observations in the animal's frame: Y - v rotated by -h, so only x is left to explain them.
-  Eigen::MatrixXd y(steps, K_ * D_), noise(steps, K_ * D_);
-  for (Eigen::Index i = 0; i < steps; ++i) {
-    const Eigen::Index t = i + lags - 1;
+BandedGaussian KeypointSlds::latent_posterior(const KeypointSegment& data, const SegmentState& state,
+                                             const ArHmmState& ar, std::size_t segment) const {
+  const int L = ar_hmm_.latent_dim(), lags = ar_hmm_.ar_hyperparams().nlags;
+  const Eigen::Index T = real_frames(data);
+  BandedGaussian posterior(T, L, lags);
+  // The first nlags frames, which no syllable predicts, get a wide prior around zero.
+  for (Eigen::Index t = 0; t < std::min<Eigen::Index>(lags, T); ++t) {
+    posterior.diagonal_block(t).diagonal().array() += 1.0 / kFirstFrameVar;
+  }
+  // Dynamics: syllable z[j] predicts frame j + nlags from frames j .. j + nlags - 1, so its
+  // residual r = [-A, I] x_{j..j+nlags} - b adds [-A, I]' Q^-1 [-A, I] and [-A, I]' Q^-1 b over
+  // those frames; each syllable's terms are formed once.
+  const auto& z = ar.z[segment];
+  const std::size_t S = ar.ar.Ab.size();
+  std::vector<Eigen::MatrixXd> J(S);
+  std::vector<Eigen::VectorXd> h(S);
+  for (std::size_t j = 0; j + static_cast<std::size_t>(lags) < static_cast<std::size_t>(T); ++j) {
+    const auto s = static_cast<std::size_t>(z[j]);
+    if (J[s].size() == 0) {
+      Eigen::MatrixXd M(L, (lags + 1) * L);
+      M.leftCols(lags * L) = -ar.ar.Ab[s].leftCols(lags * L);
+      M.rightCols(L).setIdentity();
+      const Eigen::LLT<Eigen::MatrixXd> noise(ar.ar.Q[s]);
+      if (noise.info() != Eigen::Success) {
+        throw ComputationError("the noise covariance of syllable " + std::to_string(s) + " is not positive definite");
+      }
+      const Eigen::MatrixXd whitened = noise.solve(M);  // Q^-1 [-A, I]
+      J[s] = M.transpose() * whitened;
+      h[s] = whitened.transpose() * ar.ar.Ab[s].col(lags * L);
+    }
+    posterior.add_precision(static_cast<Eigen::Index>(j), J[s]);
+    Eigen::Map<Eigen::VectorXd>(posterior.linear().col(static_cast<Eigen::Index>(j)).data(), (lags + 1) * L) += h[s];
+  }
+  // Observations, in the animal's frame (Y - v rotated by -h): y_t = C x_t + d + noise with
+  // variance s_tk sigmasq_k per keypoint. Padding frames are not observed.
+  const Eigen::MatrixXd C = lift_ * params_.C;
+  const Eigen::VectorXd d = lift_ * params_.d;
+  Eigen::MatrixXd weights(K_, T), residual(K_ * D_, T);
+  for (Eigen::Index t = 0; t < T; ++t) {
     const double c = std::cos(-state.h[t]), s = std::sin(-state.h[t]);
     for (int k = 0; k < K_; ++k) {
+      const double w = data.mask[t] == 0 ? 0.0 : 1.0 / (state.s(t, k) * params_.sigmasq[k]);
       const double px = data.Y(t, k * D_) - state.v(t, 0), py = data.Y(t, k * D_ + 1) - state.v(t, 1);
-      y(i, k * D_) = c * px - s * py;
-      y(i, k * D_ + 1) = s * px + c * py;
-      if (D_ == 3) y(i, k * D_ + 2) = data.Y(t, k * D_ + 2) - state.v(t, 2);
-      const double variance = data.mask[t] == 0 ? kUnobserved : state.s(t, k) * params_.sigmasq[k];
-      for (int j = 0; j < D_; ++j) noise(i, k * D_ + j) = variance;
+      weights(k, t) = w;
+      residual(k * D_, t) = w * (c * px - s * py - d[k * D_]);
+      residual(k * D_ + 1, t) = w * (s * px + c * py - d[k * D_ + 1]);
+      if (D_ == 3) residual(k * D_ + 2, t) = w * (data.Y(t, k * D_ + 2) - state.v(t, 2) - d[k * D_ + 2]);
     }
   }
-  LinearGaussianModel m;
-  m.C = Eigen::MatrixXd::Zero(K_ * D_, lifted);
-  m.C.rightCols(L) = lift_ * params_.C;
-  m.d = lift_ * params_.d;
-  // The lifted state holds frames t-lags+1 .. t, oldest first; each syllable shifts the window
-  // and predicts the newest frame from the others.
-  for (std::size_t z = 0; z < ar.ar.Ab.size(); ++z) {
-    Dynamics f;
-    f.A = Eigen::MatrixXd::Zero(lifted, lifted);
-    f.A.topRightCorner(lifted - L, lifted - L).setIdentity();
-    f.A.bottomRows(L) = ar.ar.Ab[z].leftCols(lifted);
-    f.b = Eigen::VectorXd::Zero(lifted);
-    f.b.tail(L) = ar.ar.Ab[z].col(lifted);
-    f.Q = kShiftNoise * Eigen::MatrixXd::Identity(lifted, lifted);
-    f.Q.bottomRightCorner(L, L) = ar.ar.Q[z];
-    m.dynamics.push_back(std::move(f));
+  // C' W C = sum_k w_k C_k' C_k: every frame's term from one product with the keypoints' C_k' C_k.
+  Eigen::MatrixXd per_keypoint(L * L, K_);
+  for (int k = 0; k < K_; ++k) {
+    const auto Ck = C.middleRows(k * D_, D_);
+    per_keypoint.col(k) = (Ck.transpose() * Ck).reshaped();
   }
-  m.regime = ar.z[segment];
-  // The first window keeps the current first frames (it is conditioned on them).
-  m.m0 = Eigen::VectorXd::Zero(lifted);
-  m.S0 = kShiftNoise * Eigen::MatrixXd::Identity(lifted, lifted);
-  for (int lag = 0; lag < lags - 1; ++lag) m.m0.segment(lag * L, L) = state.x.row(lag).transpose();
-  m.S0.bottomRightCorner(L, L) = kFirstFrameVar * Eigen::MatrixXd::Identity(L, L);
-  const Eigen::MatrixXd X = sample_kalman(m, y, noise, sampler);
-  for (int lag = 0; lag < lags - 1; ++lag) state.x.row(lag) = X.row(0).segment(lag * L, L);
-  for (Eigen::Index i = 0; i < steps; ++i) state.x.row(i + lags - 1) = X.row(i).tail(L);
+  const Eigen::MatrixXd observed = per_keypoint * weights;
+  for (Eigen::Index t = 0; t < T; ++t) posterior.diagonal_block(t) += observed.col(t).reshaped(L, L);
+  posterior.linear().noalias() += C.transpose() * residual;
+  return posterior;
+}
+
+void KeypointSlds::sample_x(const KeypointSegment& data, SegmentState& state, const ArHmmState& ar, std::size_t segment,
+                            Sampler& sampler) const {
+  BandedGaussian posterior = latent_posterior(data, state, ar, segment);
+  posterior.factor();
+  state.x.topRows(posterior.frames()) = posterior.sample(sampler).transpose();
 }
 
 void KeypointSlds::sample_heading(const KeypointSegment& data, SegmentState& state, Sampler& sampler) const {
@@ -145,8 +176,8 @@ void KeypointSlds::sample_centroid(const KeypointSegment& data, SegmentState& st
     noise.row(t).setConstant(data.mask[t] == 0 ? kUnobserved : 1.0 / total);
   }
   LinearGaussianModel m;
-  m.dynamics.push_back({Eigen::MatrixXd::Identity(D_, D_), hyper_.sigmasq_loc * Eigen::MatrixXd::Identity(D_, D_),
-                        Eigen::VectorXd::Zero(D_)});
+  m.dynamics = {Eigen::MatrixXd::Identity(D_, D_), hyper_.sigmasq_loc * Eigen::MatrixXd::Identity(D_, D_),
+                Eigen::VectorXd::Zero(D_)};
   m.C = Eigen::MatrixXd::Identity(D_, D_);
   m.d = Eigen::VectorXd::Zero(D_);
   m.m0 = mu.row(0).transpose();  // a wide prior around the first estimate

@@ -4,13 +4,15 @@
 // and moved by the centroid v, and is observed with per-keypoint, per-frame noise s:
 //   Y_tk ~ N(R(h_t) (Gamma reshape(C x_t + d))_k + v_t,  s_tk sigmasq_k I),
 //   v_t ~ N(v_{t-1}, sigmasq_loc I),   s_tk ~ Scaled-Inv-chi2(nu_s, s0_tk),
-// with s0 from the keypoint's confidence. One Gibbs sweep: the AR-HMM steps on x, then x (Kalman
-// sampling of the lifted AR state), h (von Mises), v (Kalman random walk) and s (inverse gamma).
+// with s0 from the keypoint's confidence. One Gibbs sweep: the AR-HMM steps on x, then x (exact
+// sampling of its banded Gaussian posterior), h (von Mises), v (Kalman random walk) and s
+// (inverse gamma).
 #include <vector>
 
 #include <Eigen/Dense>
 
 #include "ethovid/moseq/ar_hmm.hpp"
+#include "ethovid/moseq/banded_gaussian.hpp"
 
 namespace ethovid::moseq {
 
@@ -58,6 +60,10 @@ class KeypointSlds {
   double sweep(const std::vector<KeypointSegment>& data, std::vector<SegmentState>& states, ArHmmState& ar,
                Sampler& sampler, bool ar_only) const;
 
+  // p(x | Y, v, h, s, z, A, Q) of one segment, assembled but not yet factored: the AR terms of
+  // its syllables, the observations of its real frames, and a wide prior on the first nlags.
+  BandedGaussian latent_posterior(const KeypointSegment& data, const SegmentState& state, const ArHmmState& ar,
+                                  std::size_t segment) const;
   void sample_x(const KeypointSegment& data, SegmentState& state, const ArHmmState& ar, std::size_t segment,
                 Sampler& sampler) const;
   void sample_heading(const KeypointSegment& data, SegmentState& state, Sampler& sampler) const;

@@ -57,16 +57,18 @@ Eigen::VectorXd Sampler::dirichlet(const Eigen::VectorXd& concentration) {
   return p / p.sum();
 }
 
-int Sampler::categorical_log(const Eigen::Ref<const Eigen::VectorXd>& log_weights) {
-  const double top = log_weights.maxCoeff();
-  if (!std::isfinite(top)) throw ComputationError("categorical draw with no finite weight");
-  const Eigen::VectorXd w = (log_weights.array() - top).exp();
-  double u = uniform() * w.sum();
-  for (Eigen::Index i = 0; i < w.size(); ++i) {
-    u -= w[i];
-    if (u <= 0) return static_cast<int>(i);
+int Sampler::categorical(const Eigen::Ref<const Eigen::VectorXd>& weights) {
+  const double total = weights.sum();
+  if (!(total > 0) || !std::isfinite(total)) throw ComputationError("categorical draw with no positive finite weight");
+  double u = uniform() * total;
+  for (Eigen::Index i = 0; i < weights.size(); ++i) {
+    u -= weights[i];
+    if (u <= 0 && weights[i] > 0) return static_cast<int>(i);
   }
-  return static_cast<int>(w.size() - 1);
+  // Round-off can leave u a hair above 0: the last index with weight.
+  Eigen::Index last = weights.size() - 1;
+  while (weights[last] <= 0) --last;
+  return static_cast<int>(last);
 }
 
 double Sampler::von_mises(double mu, double kappa) {

@@ -18,8 +18,8 @@ class Sampler {
   double normal();                         // N(0, 1)
   double gamma(double shape, double scale = 1.0);
   Eigen::VectorXd dirichlet(const Eigen::VectorXd& concentration);
-  // Index i with probability proportional to exp(log_weights[i]).
-  int categorical_log(const Eigen::Ref<const Eigen::VectorXd>& log_weights);
+  // Index i with probability proportional to weights[i] (non-negative, not all zero).
+  int categorical(const Eigen::Ref<const Eigen::VectorXd>& weights);
   // von Mises(mu, kappa) on (-pi, pi] (Best & Fisher); the normal limit for very large kappa.
   double von_mises(double mu, double kappa);
   // N(mean, covariance) given the lower Cholesky factor of the covariance.

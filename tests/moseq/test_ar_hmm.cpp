@@ -89,11 +89,48 @@ TEST(Hmm, ForwardFilterBackwardSampleMatchesEnumeration) {
   Eigen::MatrixXd sampled = Eigen::MatrixXd::Zero(T, S);
   const int draws = 40000;
   for (int i = 0; i < draws; ++i) {
-    const HmmDraw draw = sample_states(ll, P, initial, sampler);
+    const HmmDraw draw = sample_states(ll.transpose(), P, initial, sampler);
     ASSERT_NEAR(draw.log_marginal, std::log(total), 1e-9);
     for (int t = 0; t < T; ++t) sampled(t, draw.states[t]) += 1.0 / draws;
   }
   EXPECT_LT((sampled - marginal).cwiseAbs().maxCoeff(), 0.01) << sampled << "\nvs\n" << marginal;
+}
+
+// Each syllable's log-likelihood of each step is the Gaussian log-density of x_t around
+// Ab [x_{t-nlags} .. x_{t-1}; 1] with covariance Q, written out here directly; padding steps
+// are zero. 300 steps cross the likelihoods' chunks of 256.
+TEST(ArHmm, StateLogLikelihoodsAreTheArGaussianDensities) {
+  const int D = 3, nlags = 2, S = 4, T = 303;
+  Sampler rng(3);
+  auto random = [&](Eigen::Index rows, Eigen::Index cols) {
+    return Eigen::MatrixXd(Eigen::MatrixXd::NullaryExpr(rows, cols, [&] { return rng.normal(); }));
+  };
+  ArParams ar;
+  for (int s = 0; s < S; ++s) {
+    ar.Ab.push_back(0.3 * random(D, D * nlags + 1));
+    const Eigen::MatrixXd B = random(D, D);
+    ar.Q.push_back(B * B.transpose() + 0.2 * Eigen::MatrixXd::Identity(D, D));
+  }
+  LatentSequence seq{random(T, D), Eigen::VectorXd::Ones(T)};
+  seq.mask.tail(2).setZero();
+  ArHyperparams ah;
+  ah.nlags = nlags;
+  TransitionHyperparams th;
+  th.num_states = S;
+  const Eigen::MatrixXd ll = ArHmm(ah, th, D).state_log_likelihoods(seq, ar);
+  ASSERT_EQ(ll.cols(), T - nlags);
+  for (Eigen::Index t = nlags; t < T; ++t) {
+    Eigen::VectorXd u(D * nlags + 1);
+    for (int lag = 0; lag < nlags; ++lag) u.segment(lag * D, D) = seq.x.row(t - nlags + lag).transpose();
+    u[D * nlags] = 1;
+    for (int s = 0; s < S; ++s) {
+      const Eigen::VectorXd r = seq.x.row(t).transpose() - ar.Ab[s] * u;
+      const double expected = seq.mask[t] == 0 ? 0.0
+                              : -0.5 * (r.dot(ar.Q[s].inverse() * r) + std::log(ar.Q[s].determinant()) +
+                                        D * std::log(2 * M_PI));
+      ASSERT_NEAR(ll(s, t - nlags), expected, 1e-9 * (1 + std::abs(expected))) << "step " << t << ", syllable " << s;
+    }
+  }
 }
 
 TEST(ArHmm, RecoversLabelsAndDynamicsOfAKnownSwitchingProcess) {

@@ -1,5 +1,5 @@
-// The Kalman sampler against the dense Gaussian conditional of a small case with two switching
-// regimes: the mean and the covariance of many draws match the exact p(x_0..T-1 | y).
+// The Kalman sampler against the dense Gaussian conditional of a small case: the mean and the
+// covariance of many draws match the exact p(x_0..T-1 | y).
 #include <gtest/gtest.h>
 
 #include "ethovid/moseq/kalman.hpp"
@@ -12,10 +12,7 @@ TEST(Kalman, DrawsMatchTheDenseGaussianConditional) {
   LinearGaussianModel m;
   m.m0 = Eigen::Vector2d(0.5, -0.2);
   m.S0 = Eigen::Matrix2d{{1.0, 0.2}, {0.2, 0.5}};
-  // Two regimes, switching: the dynamics of each step come from its own.
-  m.dynamics = {{Eigen::Matrix2d{{0.9, -0.2}, {0.1, 0.8}}, Eigen::Matrix2d{{0.3, 0.05}, {0.05, 0.2}}, Eigen::Vector2d(0.1, 0.0)},
-                {Eigen::Matrix2d{{0.5, 0.3}, {-0.3, 0.5}}, Eigen::Matrix2d{{0.1, 0.0}, {0.0, 0.4}}, Eigen::Vector2d(-0.2, 0.3)}};
-  m.regime = {0, 1, 0};
+  m.dynamics = {Eigen::Matrix2d{{0.9, -0.2}, {0.1, 0.8}}, Eigen::Matrix2d{{0.3, 0.05}, {0.05, 0.2}}, Eigen::Vector2d(0.1, 0.0)};
   m.C = Eigen::MatrixXd{{1.0, 0.0}, {0.5, 1.0}, {-0.3, 0.7}};
   m.d = Eigen::VectorXd{{0.2, -0.1, 0.0}};
   Eigen::MatrixXd y{{0.3, 0.1, -0.2}, {0.9, 0.4, 0.0}, {1.1, 0.2, 0.3}, {0.4, -0.5, 0.6}};
@@ -30,7 +27,7 @@ TEST(Kalman, DrawsMatchTheDenseGaussianConditional) {
   h.segment(0, n) += S0i * m.m0;
   for (int t = 1; t < T; ++t) {
     // (x_t - A x_{t-1} - b)' Qi (...)
-    const Dynamics& f = m.dynamics[static_cast<std::size_t>(m.regime[static_cast<std::size_t>(t - 1)])];  // step into t
+    const Dynamics& f = m.dynamics;
     const Eigen::MatrixXd Qi = f.Q.inverse();
     J.block(t * n, t * n, n, n) += Qi;
     J.block((t - 1) * n, (t - 1) * n, n, n) += f.A.transpose() * Qi * f.A;
