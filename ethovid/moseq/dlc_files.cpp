@@ -75,7 +75,7 @@ std::vector<PoseRecording> recordings_from_columns(const fs::path& path, const s
       }
       for (std::int64_t t = 0; t < rows; ++t) {
         bool present = true;
-        for (int d = 0; d < dims; ++d) present = present && std::isfinite(r.at(t, k, d));
+        for (int d = 0; d < dims; ++d) present = present && !std::isnan(r.at(t, k, d));  // infinities are refused later
         if (!present) {
           for (int d = 0; d < dims; ++d) r.at(t, k, d) = NAN;
           r.confidence(t, k) = 0;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/json_file.hpp"
 #include "ethovid/moseq/pose_files.hpp"
 #include "ethovid/moseq/preprocess.hpp"
 
@@ -19,6 +20,24 @@ std::vector<int> indices_of(const std::vector<std::string>& names, const std::ve
     out.push_back(static_cast<int>(std::find(within.begin(), within.end(), name) - within.begin()));
   }
   return out;
+}
+
+// A bodypart with no usable point in a whole recording would be filled with zeros and pull the
+// pose model towards the origin: refuse it, naming what to change.
+void require_seen(const PoseRecording& r, const std::vector<bool>& replace, double conf_threshold,
+                  const std::filesystem::path& file) {
+  for (int k = 0; k < r.keypoints(); ++k) {
+    bool seen = false;
+    for (std::int64_t t = 0; t < r.frames && !seen; ++t) {
+      seen = std::isfinite(r.at(t, k, 0)) && !replace[static_cast<std::size_t>(t * r.keypoints() + k)];
+    }
+    if (!seen) {
+      throw FormatError(file.string() + ": recording " + r.name + ": bodypart '" + r.bodyparts[static_cast<std::size_t>(k)] +
+                        "' has no usable point in any of its " + std::to_string(r.frames) +
+                        " frames (missing, an outlier, or confidence below conf_threshold " +
+                        core::Json(conf_threshold).dump() + "); remove it from use_bodyparts in config.yml");
+    }
+  }
 }
 
 }  // namespace
@@ -56,6 +75,12 @@ ModelData build_model_data(const MoseqConfig& config) {
                           "-D; a project's recordings must all be 2-D or all 3-D");
       }
       data.dims = used.dims;
+      const std::int64_t needed = std::max(kMinFragment, config.nlags + 1);
+      if (used.frames <= needed) {
+        throw FormatError(file.string() + ": recording " + used.name + " has " + std::to_string(used.frames) +
+                          " frames; the model needs more than " + std::to_string(needed) + " (nlags = " +
+                          std::to_string(config.nlags) + ")");
+      }
       RecordingInfo info;
       info.name = used.name;
       info.source = used.source;
@@ -78,6 +103,7 @@ ModelData build_model_data(const MoseqConfig& config) {
           if (used.confidence(t, k) < config.conf_threshold) replace[static_cast<std::size_t>(t * used.keypoints() + k)] = true;
         }
       }
+      require_seen(used, replace, config.conf_threshold, file);
       info.filled = interpolate_keypoints(used, replace);
       Eigen::MatrixXd Y(used.frames, used.keypoints() * used.dims), s0(used.frames, used.keypoints());
       for (std::int64_t t = 0; t < used.frames; ++t) {

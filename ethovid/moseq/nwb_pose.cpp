@@ -115,7 +115,7 @@ void read_container(const core::Hdf5File& file, const std::string& container, co
         bool present = true;
         for (int d = 0; d < r.dims; ++d) {
           r.at(t, k, d) = data.values[static_cast<std::size_t>(t * r.dims + d)];
-          present = present && std::isfinite(r.at(t, k, d));
+          present = present && !std::isnan(r.at(t, k, d));  // infinities are refused later
         }
         const double c = confidence.empty() ? 1.0 : confidence.at(static_cast<std::size_t>(t));
         r.confidence(t, k) = present && std::isfinite(c) ? c : 0.0;

@@ -10,7 +10,6 @@ namespace ethovid::moseq {
 namespace {
 constexpr int kMaxSegLength = 10000;
 constexpr double kMaxPaddingPercent = 50;
-constexpr int kMinFragment = 4;
 }  // namespace
 
 int choose_seg_length(const std::vector<std::int64_t>& lengths) {

@@ -12,6 +12,7 @@
 namespace ethovid::moseq {
 
 inline constexpr int kSegmentOverlap = 30;
+inline constexpr int kMinFragment = 4;  // the shortest piece of a recording the model takes
 
 struct Segment {
   int recording = 0;

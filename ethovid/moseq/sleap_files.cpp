@@ -149,7 +149,7 @@ std::vector<PoseRecording> load_sleap_labels(const fs::path& path) {
     filled_by_user[{key, t}] = is_user;
     for (int k = 0; k < static_cast<int>(nodes.size()); ++k) {
       const std::size_t p = first + static_cast<std::size_t>(k);
-      const bool visible = points.visible[p] != 0 && std::isfinite(points.x[p]) && std::isfinite(points.y[p]);
+      const bool visible = points.visible[p] != 0 && !std::isnan(points.x[p]) && !std::isnan(points.y[p]);
       r.at(t, k, 0) = visible ? points.x[p] : NAN;
       r.at(t, k, 1) = visible ? points.y[p] : NAN;
       r.confidence(t, k) = !visible ? 0.0 : is_user ? 1.0 : points.score[p];
@@ -215,7 +215,7 @@ std::vector<PoseRecording> load_sleap_analysis(const fs::path& path) {
         for (std::int64_t d = 0; d < dims; ++d) {
           const double v = tracks.values[((track * dims + d) * n_nodes + k) * frames + t];
           r.at(t, static_cast<int>(k), static_cast<int>(d)) = v;
-          present = present && std::isfinite(v);
+          present = present && !std::isnan(v);  // infinities are refused later
         }
         const double score = scores.values.empty() ? 1.0 : scores.values[(track * n_nodes + k) * frames + t];
         r.confidence(t, static_cast<int>(k)) = present ? score : 0.0;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 
 #include "ethovid/core/error.hpp"
 #include "ethovid/moseq/project_config.hpp"
@@ -13,7 +14,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path pose_csv(const fs::path& path, const std::vector<std::string>& parts) {
+// A DeepLabCut CSV of `frames` rows; `cell(t, k, c)` may replace a value (c: 0 x, 1 y, 2 likelihood).
+fs::path pose_csv(const fs::path& path, const std::vector<std::string>& parts, int frames = 20,
+                  const std::function<std::string(int, std::size_t, int)>& cell = nullptr) {
   std::ofstream out(path);
   out << "scorer";
   for (std::size_t i = 0; i < parts.size() * 3; ++i) out << ",s";
@@ -22,9 +25,15 @@ fs::path pose_csv(const fs::path& path, const std::vector<std::string>& parts) {
   out << "\ncoords";
   for (std::size_t i = 0; i < parts.size(); ++i) out << ",x,y,likelihood";
   out << "\n";
-  for (int t = 0; t < 20; ++t) {
+  for (int t = 0; t < frames; ++t) {
     out << t;
-    for (std::size_t k = 0; k < parts.size(); ++k) out << "," << t + k << "," << 2.0 * k << ",0.9";
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      const std::string values[3] = {std::to_string(t + k + (t * 7 % 5)), std::to_string(2.0 * k + t % 3), "0.9"};
+      for (int c = 0; c < 3; ++c) {
+        const std::string replaced = cell ? cell(t, k, c) : "";
+        out << "," << (replaced.empty() ? values[c] : replaced);
+      }
+    }
     out << "\n";
   }
   return path;
@@ -97,6 +106,56 @@ TEST(MoseqSetup, CommandLine) {
   r = test::run_ethovid("moseq setup '" + (dir / "q").string() + "' --pose '" + (dir / "none.slp").string() + "'");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("none.slp does not exist"), std::string::npos) << r.output;
+}
+
+// Each kind of bad pose input stops `moseq run` with exit 2 and a typed error naming the file
+// and the numbers, before any project file is written.
+TEST(MoseqRun, BadPoseInputIsATypedErrorNamingTheFile) {
+  test::ScratchDir dir;
+  const std::vector<std::string> parts = {"nose", "mid", "tail"};
+  struct Case {
+    fs::path pose;
+    std::vector<std::string> expected;
+  };
+  const std::vector<Case> cases = {
+      {pose_csv(dir / "empty.csv", parts, 0), {"FormatError", "empty.csv has a header but no rows"}},
+      {pose_csv(dir / "short.csv", parts, 4), {"FormatError", "short.csv: recording short has 4 frames; the model needs more than 4 (nlags = 3)"}},
+      {pose_csv(dir / "infinite.csv", parts, 20,
+                [](int t, std::size_t k, int c) { return t == 7 && k == 1 && c == 0 ? std::string("inf") : std::string(); }),
+       {"FormatError", "infinite.csv: recording infinite, frame 7, bodypart 'mid' has an infinite coordinate"}},
+      {pose_csv(dir / "unseen.csv", parts, 20,
+                [](int, std::size_t k, int c) { return k == 2 && c < 2 ? std::string("nan") : std::string(); }),
+       {"FormatError", "unseen.csv: recording unseen: bodypart 'tail' has no usable point in any of its 20 frames"}},
+      {pose_csv(dir / "unsure.csv", parts, 20,
+                [](int, std::size_t k, int c) { return k == 0 && c == 2 ? std::string("0.1") : std::string(); }),
+       {"FormatError", "bodypart 'nose' has no usable point", "conf_threshold 0.5"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.pose.filename().string());
+    const fs::path project = dir / ("p_" + c.pose.stem().string());
+    const auto r = test::run_ethovid("moseq run --pose '" + c.pose.string() + "' -o '" + project.string() +
+                                     "' --ar-iters 2 --full-iters 2");
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    for (const auto& text : c.expected) EXPECT_NE(r.output.find(text), std::string::npos) << text << "\n" << r.output;
+    EXPECT_FALSE(fs::exists(project / "checkpoint.h5"));
+  }
+  // Files that disagree on their bodyparts.
+  auto r = test::run_ethovid("moseq setup '" + (dir / "mixed").string() + "' --pose '" + pose_csv(dir / "a.csv", parts).string() +
+                             "' --pose '" + pose_csv(dir / "b.csv", {"nose", "mid", "tail_tip"}).string() + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("every file of a project needs the same bodyparts"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("b.csv"), std::string::npos) << r.output;
+  // A SLEAP analysis file cut short, as by an interrupted copy.
+  const fs::path h5 = dir / "cut.h5";
+  ASSERT_EQ(test::run_python("import h5py, numpy as np\nwith h5py.File('" + h5.string() + "', 'w') as f:\n"
+                             "    f['tracks'] = np.random.rand(1, 2, 3, 5000)\n"
+                             "    f['node_names'] = np.array([b'nose', b'mid', b'tail'])\n"),
+            0);
+  fs::resize_file(h5, fs::file_size(h5) / 2);
+  r = test::run_ethovid("moseq setup '" + (dir / "cut").string() + "' --pose '" + h5.string() + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("FormatError"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("cut.h5"), std::string::npos) << r.output;
 }
 
 }  // namespace
