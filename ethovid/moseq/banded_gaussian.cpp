@@ -17,9 +17,14 @@ BandedGaussian::BandedGaussian(Eigen::Index frames, Eigen::Index dim, Eigen::Ind
       band_(Eigen::MatrixXd::Zero(dim, width_ * frames)),
       h_(Eigen::MatrixXd::Zero(dim, frames)) {}
 
+void BandedGaussian::require_unfactored() const {
+  if (factored_) throw std::logic_error("BandedGaussian: the precision is already factored");
+}
+
 void BandedGaussian::add_precision(Eigen::Index first, const Eigen::MatrixXd& values) {
+  require_unfactored();
   const Eigen::Index m = values.rows() / dim_;
-  if (factored_ || values.rows() != m * dim_ || values.cols() != values.rows() || m > bandwidth_ + 1 || first < 0 ||
+  if (values.rows() != m * dim_ || values.cols() != values.rows() || m > bandwidth_ + 1 || first < 0 ||
       first + m > frames_) {
     throw std::logic_error("BandedGaussian::add_precision: a term that does not fit the band");
   }
@@ -31,6 +36,7 @@ void BandedGaussian::add_precision(Eigen::Index first, const Eigen::MatrixXd& va
 }
 
 void BandedGaussian::factor() {
+  require_unfactored();
   const Eigen::Index B = bandwidth_, d = dim_;
   Eigen::MatrixXd window(B * d, B * d);
   for (Eigen::Index i = 0; i < frames_; ++i) {

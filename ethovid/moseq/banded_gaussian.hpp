@@ -28,9 +28,15 @@ class BandedGaussian {
   // m <= bandwidth + 1); only its lower blocks are read.
   void add_precision(Eigen::Index first, const Eigen::MatrixXd& values);
   // The (frame, frame) block, to add a frame's own terms in place (lower triangle is used).
-  Columns diagonal_block(Eigen::Index frame) { return band_.middleCols((frame + 1) * width_ - dim_, dim_); }
+  Columns diagonal_block(Eigen::Index frame) {
+    require_unfactored();
+    return band_.middleCols((frame + 1) * width_ - dim_, dim_);
+  }
   // h, one column per frame (dim x T), to add linear terms in place.
-  Eigen::MatrixXd& linear() { return h_; }
+  Eigen::MatrixXd& linear() {
+    require_unfactored();
+    return h_;
+  }
 
   // J = L L'; throws ComputationError naming the frame where J is not positive definite.
   // The precision is overwritten by the factor: add nothing after this.
@@ -46,6 +52,7 @@ class BandedGaussian {
   // Row panel of frame i: blocks (i, i - bandwidth) .. (i, i), dim x (bandwidth + 1)·dim.
   Columns panel(Eigen::Index i) { return band_.middleCols(i * width_, width_); }
   ConstColumns panel(Eigen::Index i) const { return band_.middleCols(i * width_, width_); }
+  void require_unfactored() const;  // terms added after factor() would be silently ignored
   // Solves L' x = rhs, one column per frame.
   Eigen::MatrixXd back_substitute(Eigen::MatrixXd rhs) const;
 

@@ -20,9 +20,10 @@ void require_finite(const Eigen::MatrixXd& values, const char* step) {
   if (!values.allFinite()) throw ComputationError(std::string("non-finite values after sampling ") + step);
 }
 
-// The frames up to the last real one. The padding after it is left out of x's posterior: no
+// The frames up to the last real one. The padding after it is left out of x's posterior (no
 // syllable or keypoint constrains it, and with unstable dynamics its variance grows without
-// bound (a near-singular precision). Its x keeps its values; nothing reads them.
+// bound: a near-singular precision) and of the heading and noise draws. Its values stay;
+// nothing reads them.
 Eigen::Index real_frames(const KeypointSegment& data) {
   Eigen::Index frames = data.mask.size();
   while (frames > 0 && data.mask[frames - 1] == 0) --frames;
@@ -144,7 +145,8 @@ void KeypointSlds::sample_x(const KeypointSegment& data, SegmentState& state, co
 
 void KeypointSlds::sample_heading(const KeypointSegment& data, SegmentState& state, Sampler& sampler) const {
   const Eigen::MatrixXd aligned = aligned_keypoints(state.x);
-  for (Eigen::Index t = 0; t < data.Y.rows(); ++t) {
+  const Eigen::Index T = real_frames(data);
+  for (Eigen::Index t = 0; t < T; ++t) {
     // log p(h) = kcos cos h + ksin sin h + const: sum_k w_k (Y_k - v)' R(h) Ybar_k.
     double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
     for (int k = 0; k < K_; ++k) {
@@ -188,7 +190,8 @@ void KeypointSlds::sample_centroid(const KeypointSegment& data, SegmentState& st
 void KeypointSlds::sample_noise(const KeypointSegment& data, SegmentState& state, Sampler& sampler) const {
   const Eigen::MatrixXd predicted = predicted_keypoints(state);
   const double shape = (hyper_.nu_s + D_) / 2;  // the conjugate update (keypoint-moseq uses nu_s + 3)
-  for (Eigen::Index t = 0; t < data.Y.rows(); ++t) {
+  const Eigen::Index T = real_frames(data);
+  for (Eigen::Index t = 0; t < T; ++t) {
     for (int k = 0; k < K_; ++k) {
       const double error = (data.Y.row(t).segment(k * D_, D_) - predicted.row(t).segment(k * D_, D_)).squaredNorm();
       const double scale = (hyper_.nu_s * data.s0(t, k) + error / params_.sigmasq[k]) / 2;

@@ -35,7 +35,7 @@ void require_seen(const PoseRecording& r, const std::vector<bool>& replace, doub
       throw FormatError(file.string() + ": recording " + r.name + ": bodypart '" + r.bodyparts[static_cast<std::size_t>(k)] +
                         "' has no usable point in any of its " + std::to_string(r.frames) +
                         " frames (missing, an outlier, or confidence below conf_threshold " +
-                        core::Json(conf_threshold).dump() + "); remove it from use_bodyparts in config.yml");
+                        core::Json(conf_threshold).dump() + "); remove it from use_bodyparts in config.yml, or the recording from the project");
     }
   }
 }

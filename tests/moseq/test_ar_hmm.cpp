@@ -8,6 +8,7 @@
 #include <functional>
 #include <numeric>
 
+#include "ethovid/core/error.hpp"
 #include "ethovid/moseq/ar_hmm.hpp"
 #include "ethovid/moseq/hmm.hpp"
 #include "ethovid/moseq/sampling.hpp"
@@ -37,6 +38,19 @@ TEST(Sampler, InverseWishartAndDirichletMeans) {
     dir_mean += p / draws;
   }
   EXPECT_LT((dir_mean - alpha / alpha.sum()).norm(), 0.01) << dir_mean.transpose();
+}
+
+// Draws land only on positive weights, in proportion; no positive weight is an error.
+TEST(Sampler, CategoricalFollowsTheWeightsAndSkipsZeros) {
+  Sampler sampler(4);
+  const Eigen::Vector4d weights(0.0, 3.0, 0.0, 1.0);
+  Eigen::Vector4d counts = Eigen::Vector4d::Zero();
+  for (int i = 0; i < 20000; ++i) counts[sampler.categorical(weights)] += 1;
+  EXPECT_EQ(counts[0], 0);
+  EXPECT_EQ(counts[2], 0);
+  EXPECT_NEAR(counts[1] / 20000, 0.75, 0.01);
+  EXPECT_THROW(sampler.categorical(Eigen::Vector3d::Zero()), ComputationError);
+  EXPECT_THROW(sampler.categorical(Eigen::Vector2d(1.0, NAN)), ComputationError);
 }
 
 TEST(Sampler, VonMisesMeanResultantLength) {

@@ -62,10 +62,54 @@ TEST(BandedGaussian, NotPositiveDefiniteNamesTheFrame) {
   }
 }
 
-// The posterior of x in one segment, written out densely: with x = [x_0; ...; x_T-1],
+// The posterior of x in one segment, written out densely over its real frames (those up to the
+// last with mask 1; trailing padding is left out): with x = [x_0; ...; x_R-1],
 //   prior   x_t ~ N(0, 10 I) for t < nlags,
 //   AR      x_t = A_z [x_{t-nlags}; ...; x_{t-1}] + b_z + N(0, Q_z), z = z[t - nlags],
-//   keypoints (real frames) R(-h_t) (Y_tk - v_t) = (Gamma C x_t + Gamma d)_k + N(0, s_tk sigmasq_k I).
+//   keypoints (frames with mask 1) R(-h_t) (Y_tk - v_t) = (Gamma C x_t + Gamma d)_k + N(0, s_tk sigmasq_k I).
+struct DensePosterior {
+  Eigen::MatrixXd J;
+  Eigen::VectorXd h;
+};
+
+DensePosterior dense_posterior(const KeypointSegment& data, const SegmentState& state, const ArHmmState& ar,
+                               const ObservationParams& params, int K, int D, int L, int nlags, int real) {
+  const int N = real * L;
+  DensePosterior p{Eigen::MatrixXd::Zero(N, N), Eigen::VectorXd::Zero(N)};
+  for (int t = 0; t < std::min(nlags, real); ++t) p.J.block(t * L, t * L, L, L) += Eigen::MatrixXd::Identity(L, L) / 10;
+  for (int t = nlags; t < real; ++t) {
+    const auto z = static_cast<std::size_t>(ar.z[0][static_cast<std::size_t>(t - nlags)]);
+    // residual = M x_{t-nlags..t} - b with M = [-A_1 .. -A_nlags, I]
+    Eigen::MatrixXd M = Eigen::MatrixXd::Zero(L, N);
+    M.middleCols((t - nlags) * L, nlags * L) = -ar.ar.Ab[z].leftCols(nlags * L);
+    M.middleCols(t * L, L) += Eigen::MatrixXd::Identity(L, L);
+    const Eigen::MatrixXd Qi = ar.ar.Q[z].inverse();
+    p.J += M.transpose() * Qi * M;
+    p.h += M.transpose() * Qi * ar.ar.Ab[z].col(nlags * L);
+  }
+  Eigen::MatrixXd lift = Eigen::MatrixXd::Zero(K * D, (K - 1) * D);
+  const Eigen::MatrixXd gamma = center_embedding(K);
+  for (int k = 0; k < K; ++k) {
+    for (int i = 0; i < K - 1; ++i) lift.block(k * D, i * D, D, D) = gamma(k, i) * Eigen::Matrix2d::Identity();
+  }
+  const Eigen::MatrixXd C = lift * params.C;
+  const Eigen::VectorXd d = lift * params.d;
+  for (int t = 0; t < real; ++t) {
+    if (data.mask[t] == 0) continue;
+    const double c = std::cos(state.h[t]), s = std::sin(state.h[t]);  // R(-h) = [[c, s], [-s, c]]
+    Eigen::VectorXd y(K * D), precision(K * D);
+    for (int k = 0; k < K; ++k) {
+      const double px = data.Y(t, k * D) - state.v(t, 0), py = data.Y(t, k * D + 1) - state.v(t, 1);
+      y[k * D] = c * px + s * py;
+      y[k * D + 1] = -s * px + c * py;
+      precision.segment(k * D, D).setConstant(1.0 / (state.s(t, k) * params.sigmasq[k]));
+    }
+    p.J.block(t * L, t * L, L, L) += C.transpose() * precision.asDiagonal() * C;
+    p.h.segment(t * L, L) += C.transpose() * precision.asDiagonal() * (y - d);
+  }
+  return p;
+}
+
 TEST(KeypointSlds, LatentPosteriorMatchesTheModelWrittenOutDensely) {
   const int K = 4, D = 2, L = 2, nlags = 2, T = 8;
   Sampler rng(5);
@@ -82,52 +126,44 @@ TEST(KeypointSlds, LatentPosteriorMatchesTheModelWrittenOutDensely) {
     ar.ar.Ab.push_back(0.4 * random_matrix(rng, L, L * nlags + 1));
     ar.ar.Q.push_back(random_term(rng, L));
   }
-  ar.z = {{0, 1, 1, 0, 1, 0}};
-  KeypointSegment data{50 * random_matrix(rng, T, K * D), Eigen::VectorXd::Ones(T),
-                       Eigen::MatrixXd::Ones(T, K)};
-  data.mask[6] = 0;  // padding: not observed
-  SegmentState state{Eigen::MatrixXd::Zero(T, L), random_matrix(rng, T, D), random_matrix(rng, T, 1).col(0),
-                     (random_matrix(rng, T, K).array().abs() + 0.5).matrix()};
+  ar.z = {{0, 1, 1, 0, 1, 0}};  // alternating, so an off-by-one in which frame a syllable predicts shows
+  const KeypointSegment observed{50 * random_matrix(rng, T, K * D), Eigen::VectorXd::Ones(T), Eigen::MatrixXd::Ones(T, K)};
+  const SegmentState state{random_matrix(rng, T, L), random_matrix(rng, T, D), random_matrix(rng, T, 1).col(0),
+                           (random_matrix(rng, T, K).array().abs() + 0.5).matrix()};
+  // Masks: a frame without keypoints in the middle; two frames of trailing padding; padding
+  // from frame 1 on (fewer real frames than nlags).
+  struct Case {
+    const char* what;
+    std::vector<int> masked;
+    int real;
+  };
+  for (const Case& c : {Case{"masked frame 3", {3}, 8}, Case{"padding 6-7", {6, 7}, 6}, Case{"padding 1-7", {1, 2, 3, 4, 5, 6, 7}, 1}}) {
+    SCOPED_TRACE(c.what);
+    KeypointSegment data = observed;
+    for (int t : c.masked) data.mask[t] = 0;
+    const DensePosterior dense = dense_posterior(data, state, ar, params, K, D, L, nlags, c.real);
+    BandedGaussian posterior = model.latent_posterior(data, state, ar, 0);
+    ASSERT_EQ(posterior.frames(), c.real);
+    posterior.factor();
+    const Eigen::VectorXd mean = dense.J.llt().solve(dense.h);
+    EXPECT_LT((posterior.mean().reshaped() - mean).cwiseAbs().maxCoeff(), 1e-8 * (1 + mean.cwiseAbs().maxCoeff()));
+    // A draw replaces the real frames' x and leaves the padding's as it was.
+    SegmentState drawn = state;
+    Sampler sampler(9);
+    model.sample_x(data, drawn, ar, 0, sampler);
+    EXPECT_TRUE(drawn.x.bottomRows(T - c.real).isApprox(state.x.bottomRows(T - c.real)) || c.real == T);
+    EXPECT_GT((drawn.x.topRows(c.real) - state.x.topRows(c.real)).cwiseAbs().minCoeff(), 0);
+  }
+}
 
-  const int N = T * L;
-  Eigen::MatrixXd J = Eigen::MatrixXd::Zero(N, N);
-  Eigen::VectorXd h = Eigen::VectorXd::Zero(N);
-  for (int t = 0; t < nlags; ++t) J.block(t * L, t * L, L, L) += Eigen::MatrixXd::Identity(L, L) / 10;
-  for (int t = nlags; t < T; ++t) {
-    const auto z = static_cast<std::size_t>(ar.z[0][static_cast<std::size_t>(t - nlags)]);
-    // residual = M x_{t-nlags..t} - b with M = [-A_1 .. -A_nlags, I]
-    Eigen::MatrixXd M = Eigen::MatrixXd::Zero(L, N);
-    M.middleCols((t - nlags) * L, nlags * L) = -ar.ar.Ab[z].leftCols(nlags * L);
-    M.middleCols(t * L, L) += Eigen::MatrixXd::Identity(L, L);
-    const Eigen::MatrixXd Qi = ar.ar.Q[z].inverse();
-    J += M.transpose() * Qi * M;
-    h += M.transpose() * Qi * ar.ar.Ab[z].col(nlags * L);
-  }
-  Eigen::MatrixXd lift = Eigen::MatrixXd::Zero(K * D, (K - 1) * D);
-  const Eigen::MatrixXd gamma = center_embedding(K);
-  for (int k = 0; k < K; ++k) {
-    for (int i = 0; i < K - 1; ++i) lift.block(k * D, i * D, D, D) = gamma(k, i) * Eigen::Matrix2d::Identity();
-  }
-  const Eigen::MatrixXd C = lift * params.C;
-  const Eigen::VectorXd d = lift * params.d;
-  for (int t = 0; t < T; ++t) {
-    if (data.mask[t] == 0) continue;
-    const double c = std::cos(state.h[t]), s = std::sin(state.h[t]);  // R(-h) = [[c, s], [-s, c]]
-    Eigen::VectorXd y(K * D), precision(K * D);
-    for (int k = 0; k < K; ++k) {
-      const double px = data.Y(t, k * D) - state.v(t, 0), py = data.Y(t, k * D + 1) - state.v(t, 1);
-      y[k * D] = c * px + s * py;
-      y[k * D + 1] = -s * px + c * py;
-      precision.segment(k * D, D).setConstant(1.0 / (state.s(t, k) * params.sigmasq[k]));
-    }
-    J.block(t * L, t * L, L, L) += C.transpose() * precision.asDiagonal() * C;
-    h.segment(t * L, L) += C.transpose() * precision.asDiagonal() * (y - d);
-  }
-
-  BandedGaussian posterior = model.latent_posterior(data, state, ar, 0);
-  posterior.factor();
-  const Eigen::VectorXd mean = J.llt().solve(h);
-  EXPECT_LT((posterior.mean().reshaped() - mean).cwiseAbs().maxCoeff(), 1e-8 * (1 + mean.cwiseAbs().maxCoeff()));
+TEST(BandedGaussian, TermsAfterTheFactorAreRefused) {
+  BandedGaussian banded(3, 2, 1);
+  for (Eigen::Index t = 0; t < 3; ++t) banded.diagonal_block(t) = Eigen::Matrix2d::Identity();
+  banded.factor();
+  EXPECT_THROW(banded.factor(), std::logic_error);
+  EXPECT_THROW(banded.linear(), std::logic_error);
+  EXPECT_THROW(banded.diagonal_block(0), std::logic_error);
+  EXPECT_THROW(banded.add_precision(0, Eigen::Matrix2d::Identity()), std::logic_error);
 }
 
 }  // namespace

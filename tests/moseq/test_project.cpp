@@ -156,6 +156,15 @@ TEST(MoseqRun, BadPoseInputIsATypedErrorNamingTheFile) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("FormatError"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("cut.h5"), std::string::npos) << r.output;
+  // A SLEAP analysis file of zero frames.
+  const fs::path none = dir / "none.h5";
+  ASSERT_EQ(test::run_python("import h5py, numpy as np\nwith h5py.File('" + none.string() + "', 'w') as f:\n"
+                             "    f['tracks'] = np.zeros((1, 2, 3, 0))\n"
+                             "    f['node_names'] = np.array([b'nose', b'mid', b'tail'])\n"),
+            0);
+  r = test::run_ethovid("moseq setup '" + (dir / "none").string() + "' --pose '" + none.string() + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("none.h5: recording none has no frames"), std::string::npos) << r.output;
 }
 
 }  // namespace
