@@ -19,10 +19,25 @@ namespace {
 
 constexpr int kTile = 160, kColumns = 3, kMaxInstances = 9, kPad = 5, kMaxSyllableFrames = 30;
 
-std::optional<fs::path> find_video(const fs::path& folder, const RecordingResults& r, const fs::path& source) {
+std::optional<fs::path> named_video(const std::optional<fs::path>& folder, const RecordingInfo& info) {
+  if (info.video.empty()) return std::nullopt;
+  std::vector<fs::path> candidates = {info.video.is_absolute() ? info.video : info.source.parent_path() / info.video};
+  if (folder) candidates.push_back(*folder / info.video.filename());
+  candidates.push_back(info.source.parent_path() / info.video.filename());
+  for (const auto& c : candidates) {
+    if (fs::is_regular_file(c)) return c;
+  }
+  return std::nullopt;
+}
+
+std::optional<fs::path> find_video(const std::optional<fs::path>& folder, const RecordingResults& r,
+                                   const RecordingInfo& info) {
+  if (auto named = named_video(folder, info)) return named;
+  if (!folder) return std::nullopt;
+  const fs::path& source = info.source;
   std::optional<fs::path> best;
   std::size_t best_length = 0;
-  for (const auto& entry : fs::directory_iterator(folder)) {
+  for (const auto& entry : fs::directory_iterator(*folder)) {
     std::string ext = entry.path().extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
     if (ext != ".mp4" && ext != ".avi" && ext != ".mov" && ext != ".mkv") continue;
@@ -36,11 +51,13 @@ std::optional<fs::path> find_video(const fs::path& folder, const RecordingResult
 }  // namespace
 
 GridMovieResult write_grid_movies(const FittedModel& m, const KeypointSlds& slds, const GridMovieOptions& o) {
-  if (!fs::is_directory(o.videos)) throw MissingInputError("the videos folder " + o.videos.string() + " does not exist");
+  if (o.videos && !fs::is_directory(*o.videos)) {
+    throw MissingInputError("the videos folder " + o.videos->string() + " does not exist");
+  }
   GridMovieResult result;
   std::map<std::size_t, fs::path> videos;
   for (std::size_t r = 0; r < m.recordings.size(); ++r) {
-    if (auto v = find_video(o.videos, m.recordings[r], m.data.recordings[r].source)) videos[r] = *v;
+    if (auto v = find_video(o.videos, m.recordings[r], m.data.recordings[r])) videos[r] = *v;
     else result.recordings_without_video.push_back(m.recordings[r].name);
   }
   if (videos.empty()) return result;

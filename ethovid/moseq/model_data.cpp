@@ -84,6 +84,7 @@ ModelData build_model_data(const MoseqConfig& config) {
       RecordingInfo info;
       info.name = used.name;
       info.source = used.source;
+      info.video = r.video;
       info.frames = used.frames;
       const std::vector<bool> outliers = find_outliers(used, config.outlier_scale_factor);
       info.outliers = std::count(outliers.begin(), outliers.end(), true);

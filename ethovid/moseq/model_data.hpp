@@ -16,6 +16,7 @@ namespace ethovid::moseq {
 struct RecordingInfo {
   std::string name;
   std::filesystem::path source;
+  std::filesystem::path video;  // as the pose file names it, if it does
   std::int64_t frames = 0;
   std::int64_t filled = 0;    // keypoint-frames interpolated (missing, outlier or below conf_threshold)
   std::int64_t outliers = 0;  // of those, outliers

@@ -283,8 +283,11 @@ PlotResult write_plots(const PlotOptions& o) {
   result.files.push_back(dendrogram(m, runs, dir));
   result.files.push_back(trajectories(m, model, runs, o.max_syllables, dir));
   for (auto& f : qa(m, dir)) result.files.push_back(std::move(f));
-  if (o.videos) {
-    GridMovieOptions movies{*o.videos, dir / "grid_movies", o.max_syllables};
+  // Grid movies with a videos folder, or when a pose file names its recording's video.
+  const bool named = std::any_of(m.data.recordings.begin(), m.data.recordings.end(),
+                                 [](const RecordingInfo& r) { return !r.video.empty(); });
+  if (o.videos || named) {
+    GridMovieOptions movies{o.videos, dir / "grid_movies", o.max_syllables};
     const GridMovieResult made = write_grid_movies(m, model, movies);
     for (const auto& f : made.files) result.files.push_back(f);
     result.recordings_without_video = made.recordings_without_video;

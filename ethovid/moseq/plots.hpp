@@ -9,7 +9,8 @@
 //                             after, in the animal's frame at onset (light to dark over time)
 //   QA/<recording>.png        per keypoint, the share of frames missing and of frames flagged as
 //                             outliers (both interpolated before the fit)
-// With `videos`, grid movies (grid_movies.hpp) as well.
+// With `videos`, or when a pose file names its recording's video (SLEAP), grid movies
+// (grid_movies.hpp) as well.
 #include <filesystem>
 #include <optional>
 #include <vector>

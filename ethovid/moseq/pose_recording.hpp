@@ -22,6 +22,7 @@ struct PoseRecording {
   std::vector<double> coordinates;     // frames x keypoints x dims, row-major; NaN where missing
   std::vector<double> confidences;     // frames x keypoints; 0 where missing
   std::optional<double> fps;           // when the file states it
+  std::filesystem::path video;         // the video the file names for this recording (SLEAP), as written there
 
   int keypoints() const { return static_cast<int>(bodyparts.size()); }
   double& at(std::int64_t frame, int keypoint, int dim) {

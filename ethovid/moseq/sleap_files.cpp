@@ -72,6 +72,21 @@ PointTable read_points(const core::Hdf5File& file, const std::string& name, bool
   return t;
 }
 
+// Each video's file name from `videos_json` (backend.filename), in video order; empty where a
+// video has none. The names only help find videos for grid movies, so a file without them, or
+// with entries that do not parse, still loads.
+std::vector<fs::path> video_filenames(const core::Hdf5File& file) {
+  std::vector<fs::path> out;
+  if (!file.has("videos_json")) return out;
+  for (const std::string& text : file.read_strings("videos_json")) {
+    const nlohmann::json video = nlohmann::json::parse(text, nullptr, false);
+    const bool named = video.is_object() && video.contains("backend") && video["backend"].is_object() &&
+                       video["backend"].contains("filename") && video["backend"]["filename"].is_string();
+    out.emplace_back(named ? video["backend"]["filename"].get<std::string>() : std::string());
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<PoseRecording> load_sleap_labels(const fs::path& path) {
@@ -156,6 +171,7 @@ std::vector<PoseRecording> load_sleap_labels(const fs::path& path) {
     }
   }
   if (recordings.empty()) throw FormatError(where + " has no instances");
+  const std::vector<fs::path> video_files = video_filenames(file);
   // Names: the file's stem, then the video when there are several, then the track (or the
   // instance's place in its frame) when its video has several animals.
   std::map<int, int> animals_in_video;
@@ -169,6 +185,7 @@ std::vector<PoseRecording> load_sleap_labels(const fs::path& path) {
       else name.append("_instance").append(std::to_string(key.slot - track_slots));
     }
     recording.name = name;
+    if (static_cast<std::size_t>(key.video) < video_files.size()) recording.video = video_files[static_cast<std::size_t>(key.video)];
     out.push_back(std::move(recording));
   }
   return out;

@@ -78,7 +78,8 @@ TEST(MoseqRun, DeepLabCutOpenFieldMouseLandsInTheTargetWithGridMovies) {
 TEST(MoseqRun, SleapTwoFlySessionLandsInTheTarget) {
   ETHOVID_REQUIRE_SHARED_DATA(data);
   test::ScratchDir dir;
-  run_session({"pose/sleap_fly_pair_13node/predictions.slp", "", 25.0}, data, dir, false);
+  // No --videos: the .slp names its video, which sits beside it.
+  run_session({"pose/sleap_fly_pair_13node/predictions.slp", "", 25.0}, data, dir, true);
 }
 
 }  // namespace

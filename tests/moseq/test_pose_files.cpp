@@ -107,6 +107,7 @@ meta = {"nodes": [{"name": "tail"}, {"name": "head"}], "skeletons": [{"nodes": [
 with h5py.File(")" + (dir / "two.slp").string() + R"(", "w") as f:
     f.create_group("metadata").attrs["json"] = json.dumps(meta)
     f["tracks_json"] = np.array([b'[0, "red"]', b'[0, "blue"]'])
+    f["videos_json"] = np.array([b'{"backend": {"filename": "/lab/pc/session1.mp4", "grayscale": true}}'])
     fr = np.zeros(2, [("frame_id", "<u8"), ("video", "<u4"), ("frame_idx", "<u8"), ("instance_id_start", "<u8"), ("instance_id_end", "<u8")])
     fr["frame_id"] = [0, 1]; fr["frame_idx"] = [0, 2]
     f["frames"] = fr
@@ -134,6 +135,7 @@ with h5py.File(")" + (dir / "two.analysis.h5").string() + R"(", "w") as f:
   EXPECT_EQ(labels[1].name, "two_blue");
   EXPECT_EQ(labels[0].bodyparts, (std::vector<std::string>{"head", "tail"})) << "the skeleton's order";
   EXPECT_EQ(labels[0].frames, 3);
+  EXPECT_EQ(labels[1].video, "/lab/pc/session1.mp4") << "the video the file names, for grid movies";
   EXPECT_DOUBLE_EQ(labels[0].at(0, 1, 1), 20);
   EXPECT_DOUBLE_EQ(labels[0].confidence(0, 1), 0.5);
   EXPECT_DOUBLE_EQ(labels[0].at(2, 0, 0), 7) << "the user instance replaces the prediction";
