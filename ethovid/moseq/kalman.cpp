@@ -10,17 +10,21 @@ namespace {
 
 Eigen::MatrixXd symmetric(const Eigen::MatrixXd& m) { return 0.5 * (m + m.transpose()); }
 
-Eigen::MatrixXd cholesky_of(const Eigen::MatrixXd& covariance, const char* what, Eigen::Index t) {
+// Round-off can leave a covariance a hair from positive definite; a tiny jitter restores it.
+Eigen::LLT<Eigen::MatrixXd> factor_covariance(const Eigen::MatrixXd& covariance, const char* what, Eigen::Index t) {
   Eigen::LLT<Eigen::MatrixXd> llt(covariance);
   if (llt.info() != Eigen::Success) {
-    // Round-off can leave a covariance a hair from positive definite; a tiny jitter restores it.
     llt.compute(covariance + 1e-9 * Eigen::MatrixXd::Identity(covariance.rows(), covariance.cols()));
     if (llt.info() != Eigen::Success) {
       throw ComputationError(std::string("Kalman sampler: the ") + what + " covariance at step " + std::to_string(t) +
                              " is not positive definite");
     }
   }
-  return llt.matrixL();
+  return llt;
+}
+
+Eigen::MatrixXd cholesky_of(const Eigen::MatrixXd& covariance, const char* what, Eigen::Index t) {
+  return factor_covariance(covariance, what, t).matrixL();
 }
 
 }  // namespace
@@ -40,11 +44,7 @@ Eigen::MatrixXd sample_kalman(const LinearGaussianModel& m, const Eigen::MatrixX
   // n x n solve, whatever the number of observed coordinates.
   for (Eigen::Index t = 0; t < T; ++t) {
     auto& factor = predicted[static_cast<std::size_t>(t)];
-    factor.compute(predicted_cov);
-    if (factor.info() != Eigen::Success) {
-      factor.compute(predicted_cov + 1e-9 * identity);  // round-off can leave it a hair from definite
-      if (factor.info() != Eigen::Success) throw ComputationError("Kalman sampler: the predicted covariance at step " + std::to_string(t) + " is not positive definite");
-    }
+    factor = factor_covariance(predicted_cov, "predicted", t);
     const Eigen::VectorXd inverse_noise = noise.row(t).transpose().cwiseInverse();
     const Eigen::MatrixXd Ct_Rinv = m.C.transpose() * inverse_noise.asDiagonal();
     const Eigen::MatrixXd precision = symmetric(factor.solve(identity) + Ct_Rinv * m.C);
