@@ -47,6 +47,14 @@ KeypointSlds::KeypointSlds(const ArHmm& ar_hmm, ObservationParams params, Observ
     }
   }
   if (params_.sigmasq.size() == 0) params_.sigmasq = Eigen::VectorXd::Ones(K_);
+  observation_ = lift_ * params_.C;
+  observation_offset_ = lift_ * params_.d;
+  const Eigen::Index L = params_.C.cols();
+  keypoint_gram_.resize(L * L, K_);
+  for (int k = 0; k < K_; ++k) {
+    const auto Ck = observation_.middleRows(k * D_, D_);
+    keypoint_gram_.col(k) = (Ck.transpose() * Ck).reshaped();
+  }
 }
 
 Eigen::MatrixXd KeypointSlds::aligned_keypoints(const Eigen::MatrixXd& x) const {
@@ -110,8 +118,7 @@ BandedGaussian KeypointSlds::latent_posterior(const KeypointSegment& data, const
   }
   // Observations, in the animal's frame (Y - v rotated by -h): y_t = C x_t + d + noise with
   // variance s_tk sigmasq_k per keypoint. Padding frames are not observed.
-  const Eigen::MatrixXd C = lift_ * params_.C;
-  const Eigen::VectorXd d = lift_ * params_.d;
+  const Eigen::VectorXd& d = observation_offset_;
   Eigen::MatrixXd weights(K_, T), residual(K_ * D_, T);
   for (Eigen::Index t = 0; t < T; ++t) {
     const double c = std::cos(-state.h[t]), s = std::sin(-state.h[t]);
@@ -125,14 +132,9 @@ BandedGaussian KeypointSlds::latent_posterior(const KeypointSegment& data, const
     }
   }
   // C' W C = sum_k w_k C_k' C_k: every frame's term from one product with the keypoints' C_k' C_k.
-  Eigen::MatrixXd per_keypoint(L * L, K_);
-  for (int k = 0; k < K_; ++k) {
-    const auto Ck = C.middleRows(k * D_, D_);
-    per_keypoint.col(k) = (Ck.transpose() * Ck).reshaped();
-  }
-  const Eigen::MatrixXd observed = per_keypoint * weights;
+  const Eigen::MatrixXd observed = keypoint_gram_ * weights;
   for (Eigen::Index t = 0; t < T; ++t) posterior.diagonal_block(t) += observed.col(t).reshaped(L, L);
-  posterior.linear().noalias() += C.transpose() * residual;
+  posterior.linear().noalias() += observation_.transpose() * residual;
   return posterior;
 }
 

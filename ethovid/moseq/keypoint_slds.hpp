@@ -79,6 +79,10 @@ class KeypointSlds {
   ObservationHyperparams hyper_;
   int K_, D_;
   Eigen::MatrixXd lift_;  // (Gamma kron I_D): K*D x (K-1)*D
+  // The latent pose's map to centred keypoints, y = observation_ x + observation_offset_
+  // (K*D x latent_dim), and each keypoint's C_k' C_k as a column (latent_dim^2 x K).
+  Eigen::MatrixXd observation_, keypoint_gram_;
+  Eigen::VectorXd observation_offset_;
 };
 
 }  // namespace ethovid::moseq
