@@ -83,7 +83,7 @@ double gemm_gflops() {
     c.noalias() = a * b;
     best = std::max(best, 2.0 * n * n * n / ethovid::core::seconds_since(start) / 1e9);
   }
-  return best + 0 * c(0, 0);
+  return best;
 }
 
 // Flops of one sweep's dense steps per frame, from the algorithms' shapes (multiply-add = 2).

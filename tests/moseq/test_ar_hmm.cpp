@@ -147,22 +147,32 @@ TEST(ArHmm, StateLogLikelihoodsAreTheArGaussianDensities) {
   }
 }
 
+// 150 sweeps of a 10-state AR-HMM (kappa 300) on generated truth; the log-likelihood of each.
+struct ArHmmFit {
+  ArHmmState state;
+  std::vector<double> log_likelihoods;
+};
+
+ArHmmFit fit_ar_hmm(const Truth& truth, int nlags, std::uint64_t seed) {
+  TransitionHyperparams th;
+  th.num_states = 10;
+  th.kappa = 300;
+  ArHyperparams ah;
+  ah.nlags = nlags;
+  const ArHmm model(ah, th, 2);
+  Sampler sampler(seed);
+  ArHmmFit fit{model.initialize(truth.data, sampler), {}};
+  for (int iter = 0; iter < 150; ++iter) fit.log_likelihoods.push_back(model.sweep(truth.data, fit.state, sampler));
+  return fit;
+}
+
 TEST(ArHmm, RecoversLabelsAndDynamicsOfAKnownSwitchingProcess) {
   for (std::uint64_t seed : {3u, 4u}) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     const Truth truth = simulate(seed, 3, 1500);
-    TransitionHyperparams th;
-    th.num_states = 10;
-    th.kappa = 300;
-    ArHyperparams ah;
-    ah.nlags = 1;
-    const ArHmm model(ah, th, 2);
-    Sampler sampler(seed * 101);
-    ArHmmState state = model.initialize(truth.data, sampler);
-    std::vector<double> log_likelihoods;
-    for (int iter = 0; iter < 150; ++iter) log_likelihoods.push_back(model.sweep(truth.data, state, sampler));
+    const auto [state, log_likelihoods] = fit_ar_hmm(truth, 1, seed * 101);
     int match[3];
-    const double accuracy = matched_accuracy(truth.labels, state.z, th.num_states, match);
+    const double accuracy = matched_accuracy(truth.labels, state.z, 10, match);
     EXPECT_GE(accuracy, 0.9) << "label accuracy";
     for (int k = 0; k < 3; ++k) {
       EXPECT_LT((state.ar.Ab[match[k]] - truth.Ab[k]).norm(), 0.1) << "state " << k << "\n" << state.ar.Ab[match[k]];
@@ -178,17 +188,9 @@ TEST(ArHmm, RecoversLabelsAndDynamicsOfAKnownSwitchingProcess) {
 // each syllable's newest-lag block is its true A.
 TEST(ArHmm, TwoLagsRecoverAnAr1Process) {
   const Truth truth = simulate(3, 3, 1500);
-  TransitionHyperparams th;
-  th.num_states = 10;
-  th.kappa = 300;
-  ArHyperparams ah;
-  ah.nlags = 2;
-  const ArHmm model(ah, th, 2);
-  Sampler sampler(303);
-  ArHmmState state = model.initialize(truth.data, sampler);
-  for (int iter = 0; iter < 150; ++iter) model.sweep(truth.data, state, sampler);
+  const ArHmmState state = fit_ar_hmm(truth, 2, 303).state;
   int match[3];
-  EXPECT_GE(matched_accuracy(truth.labels, state.z, th.num_states, match), 0.9);
+  EXPECT_GE(matched_accuracy(truth.labels, state.z, 10, match), 0.9);
   for (int k = 0; k < 3; ++k) {
     const Eigen::MatrixXd& Ab = state.ar.Ab[match[k]];  // [A_{t-2} | A_{t-1} | b]
     EXPECT_LT((Ab.middleCols(2, 2) - truth.Ab[k].leftCols(2)).norm(), 0.15) << Ab;

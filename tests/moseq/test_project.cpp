@@ -108,6 +108,15 @@ TEST(MoseqSetup, CommandLine) {
   EXPECT_NE(r.output.find("none.slp does not exist"), std::string::npos) << r.output;
 }
 
+// A SLEAP analysis file of nodes nose, mid and tail whose `tracks` is the numpy expression given.
+fs::path sleap_analysis(const fs::path& path, const std::string& tracks) {
+  EXPECT_EQ(test::run_python("import h5py, numpy as np\nwith h5py.File('" + path.string() + "', 'w') as f:\n"
+                             "    f['tracks'] = " + tracks + "\n"
+                             "    f['node_names'] = np.array([b'nose', b'mid', b'tail'])\n"),
+            0);
+  return path;
+}
+
 // Each kind of bad pose input stops `moseq run` with exit 2 and a typed error naming the file
 // and the numbers, before any project file is written.
 TEST(MoseqRun, BadPoseInputIsATypedErrorNamingTheFile) {
@@ -146,22 +155,14 @@ TEST(MoseqRun, BadPoseInputIsATypedErrorNamingTheFile) {
   EXPECT_NE(r.output.find("every file of a project needs the same bodyparts"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("b.csv"), std::string::npos) << r.output;
   // A SLEAP analysis file cut short, as by an interrupted copy.
-  const fs::path h5 = dir / "cut.h5";
-  ASSERT_EQ(test::run_python("import h5py, numpy as np\nwith h5py.File('" + h5.string() + "', 'w') as f:\n"
-                             "    f['tracks'] = np.random.rand(1, 2, 3, 5000)\n"
-                             "    f['node_names'] = np.array([b'nose', b'mid', b'tail'])\n"),
-            0);
+  const fs::path h5 = sleap_analysis(dir / "cut.h5", "np.random.rand(1, 2, 3, 5000)");
   fs::resize_file(h5, fs::file_size(h5) / 2);
   r = test::run_ethovid("moseq setup '" + (dir / "cut").string() + "' --pose '" + h5.string() + "'");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("FormatError"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("cut.h5"), std::string::npos) << r.output;
   // A SLEAP analysis file of zero frames.
-  const fs::path none = dir / "none.h5";
-  ASSERT_EQ(test::run_python("import h5py, numpy as np\nwith h5py.File('" + none.string() + "', 'w') as f:\n"
-                             "    f['tracks'] = np.zeros((1, 2, 3, 0))\n"
-                             "    f['node_names'] = np.array([b'nose', b'mid', b'tail'])\n"),
-            0);
+  const fs::path none = sleap_analysis(dir / "none.h5", "np.zeros((1, 2, 3, 0))");
   r = test::run_ethovid("moseq setup '" + (dir / "none").string() + "' --pose '" + none.string() + "'");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("none.h5: recording none has no frames"), std::string::npos) << r.output;
