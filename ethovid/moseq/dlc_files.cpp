@@ -2,9 +2,11 @@
 // name each column by a tuple (scorer, [individual,] bodypart, coord); the CSVs of lightning-pose
 // and deepof use the same layout.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "ethovid/core/error.hpp"
@@ -24,10 +26,46 @@ struct ColumnName {
   std::string coord;       // x, y, z or likelihood
 };
 
+std::string lowercase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// deepof and others store several animals in DeepLabCut's single-animal layout, each bodypart
+// prefixed by its animal (B_Nose ... W_Nose). Taken as one animal, two mice would become one
+// 28-keypoint body. The columns are split by prefix when every bodypart has one, every prefix has
+// the same bodyparts (at least 3, and more bodyparts than animals), and no prefix is a side or a
+// view (left_ear/right_ear, paw_top/paw_bot are one animal's names).
+void split_prefixed_animals(std::vector<ColumnName>& columns) {
+  static const std::set<std::string> kSideWords = {"left", "right", "l", "r", "front", "back", "fore", "hind",
+                                                   "top", "bottom", "bot", "upper", "lower", "mid", "middle",
+                                                   "center", "centre", "inner", "outer", "tail", "spine", "body"};
+  std::map<std::string, std::set<std::string>> parts_of;  // prefix -> bodyparts after it
+  for (const auto& c : columns) {
+    const std::size_t cut = c.bodypart.find('_');
+    if (!c.individual.empty() || cut == std::string::npos || cut == 0 || cut + 1 == c.bodypart.size()) return;
+    const std::string prefix = c.bodypart.substr(0, cut);
+    if (kSideWords.count(lowercase(prefix)) > 0) return;
+    parts_of[prefix].insert(c.bodypart.substr(cut + 1));
+  }
+  if (parts_of.size() < 2) return;
+  const std::set<std::string>& first = parts_of.begin()->second;
+  if (first.size() < 3 || first.size() <= parts_of.size()) return;
+  for (const auto& [prefix, parts] : parts_of) {
+    if (parts != first) return;
+  }
+  for (auto& c : columns) {
+    const std::size_t cut = c.bodypart.find('_');
+    c.individual = c.bodypart.substr(0, cut);
+    c.bodypart = c.bodypart.substr(cut + 1);
+  }
+}
+
 // Recordings from a rows x columns table of values whose columns are named by `columns`.
-std::vector<PoseRecording> recordings_from_columns(const fs::path& path, const std::vector<ColumnName>& columns,
+std::vector<PoseRecording> recordings_from_columns(const fs::path& path, std::vector<ColumnName> columns,
                                                    const std::vector<double>& values, std::int64_t rows) {
   const std::string where = path.string();
+  split_prefixed_animals(columns);
   std::vector<std::string> individuals;
   std::map<std::string, std::vector<std::string>> bodyparts;  // per individual, first-seen order
   bool has_z = false;

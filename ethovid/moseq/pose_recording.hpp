@@ -18,6 +18,7 @@ struct PoseRecording {
   std::filesystem::path source;
   std::vector<std::string> bodyparts;  // keypoint names, in the file's order
   std::int64_t frames = 0;
+  std::int64_t first_frame = 0;        // the video frame of row 0 (a SLEAP track starts where it appears)
   int dims = 2;                        // 2 (x, y) or 3 (x, y, z)
   std::vector<double> coordinates;     // frames x keypoints x dims, row-major; NaN where missing
   std::vector<double> confidences;     // frames x keypoints; 0 where missing
@@ -33,6 +34,13 @@ struct PoseRecording {
   }
   double& confidence(std::int64_t frame, int keypoint) { return confidences[frame * keypoints() + keypoint]; }
   double confidence(std::int64_t frame, int keypoint) const { return confidences[frame * keypoints() + keypoint]; }
+
+  // Frames [first, last) only; first_frame moves with them.
+  void crop(std::int64_t first, std::int64_t last);
+  // The rows from the first to the last with any observed keypoint (all rows when none is).
+  void crop_to_observed();
+  // Rows with at least one observed keypoint.
+  std::int64_t observed_frames() const;
 
   // Sized for `frames` frames of `bodyparts`, every keypoint missing.
   static PoseRecording empty(std::string name, std::filesystem::path source, std::vector<std::string> bodyparts,

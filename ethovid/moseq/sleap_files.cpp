@@ -186,6 +186,9 @@ std::vector<PoseRecording> load_sleap_labels(const fs::path& path) {
     }
     recording.name = name;
     if (static_cast<std::size_t>(key.video) < video_files.size()) recording.video = video_files[static_cast<std::size_t>(key.video)];
+    // A track covers the frames it exists in, so a tracker's short-lived fragment does not become
+    // a video's length of interpolated nothing.
+    recording.crop_to_observed();
     out.push_back(std::move(recording));
   }
   return out;
@@ -241,6 +244,7 @@ std::vector<PoseRecording> load_sleap_analysis(const fs::path& path) {
         }
       }
     }
+    r.crop_to_observed();  // as for the .slp: a track covers the frames it exists in
     out.push_back(std::move(r));
   }
   return out;

@@ -23,16 +23,48 @@ def samples(xy, conf):
     return out
 
 
-def animal(bodyparts, xy, conf):
-    return {"bodyparts": list(bodyparts), "frames": int(xy.shape[0]), "samples": samples(xy, conf)}
+def animal(bodyparts, xy, conf, first_frame=0):
+    return {"bodyparts": list(bodyparts), "frames": int(xy.shape[0]), "first_frame": first_frame,
+            "samples": samples(xy, conf)}
+
+
+def track(bodyparts, xy, conf):
+    """A SLEAP track: the frames from its first to its last observed point."""
+    seen = np.flatnonzero(np.isfinite(xy[:, :, 0]).any(axis=1))
+    if len(seen) == 0:
+        return animal(bodyparts, xy, conf)
+    first, last = int(seen[0]), int(seen[-1]) + 1
+    return animal(bodyparts, xy[first:last], conf[first:last], first)
+
+
+def by_prefix(columns):
+    """deepof's two animals in one single-animal header (B_Nose, W_Nose): (individual, bodypart)."""
+    parts = [col[1] for col in columns]
+    if any("_" not in p or p.startswith("_") or p.endswith("_") for p in parts):
+        return None
+    groups = {}
+    for p in parts:
+        prefix, rest = p.split("_", 1)
+        groups.setdefault(prefix, set()).add(rest)
+    sets = list(groups.values())
+    sides = {"left", "right", "l", "r", "front", "back", "fore", "hind", "top", "bottom", "bot", "upper", "lower",
+             "mid", "middle", "center", "centre", "inner", "outer", "tail", "spine", "body"}
+    if len(groups) < 2 or any(s != sets[0] for s in sets) or len(sets[0]) < 3 or len(sets[0]) <= len(groups):
+        return None
+    if any(prefix.lower() in sides for prefix in groups):
+        return None
+    return [tuple(p.split("_", 1)) for p in parts]
 
 
 def from_columns(columns, values):
     """columns: tuples (scorer, [individual,] bodypart, coord); values: rows x columns."""
     animals = {}
     order = []
+    split = by_prefix(columns) if all(len(col) == 3 for col in columns) else None
     for j, col in enumerate(columns):
         ind, part, coord = (col[1], col[2], col[3]) if len(col) == 4 else ("", col[1], col[2])
+        if split:
+            ind, part = split[j]
         if ind not in animals:
             animals[ind] = {}
             order.append(ind)
@@ -67,7 +99,7 @@ def slp(path):
             xy[tr, t, vis, 0] = p["x"][vis]
             xy[tr, t, vis, 1] = p["y"][vis]
             conf[tr, t, vis] = p["score"][vis]
-        return [animal(nodes, xy[i], conf[i]) for i in range(n_tracks)]
+        return [track(nodes, xy[i], conf[i]) for i in range(n_tracks)]
 
 
 def analysis(path):
@@ -79,7 +111,7 @@ def analysis(path):
     for i in range(tracks.shape[0]):
         xy = np.transpose(tracks[i], (2, 1, 0))
         conf = np.transpose(scores[i], (1, 0)) if scores is not None else np.ones(xy.shape[:2])
-        out.append(animal(nodes, xy, conf))
+        out.append(track(nodes, xy, conf))
     return out
 
 

@@ -49,6 +49,41 @@ TEST(DlcCsv, SingleAndMultiAnimalHeadersMissingValuesAndLikelihood) {
   EXPECT_EQ(multi[1].confidence(1, 0), 1) << "labels without a likelihood are certain";
 }
 
+// A DeepLabCut CSV with one x column per bodypart named.
+fs::path csv_of(const fs::path& path, const std::vector<std::string>& parts) {
+  std::string text = "scorer", names = "\nbodyparts", coords = "\ncoords", row = "\n0";
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    text += ",s,s";
+    names += "," + parts[i] + "," + parts[i];
+    coords += ",x,y";
+    row += "," + std::to_string(i) + ",1";
+  }
+  return write_text(path, text + names + coords + row + "\n");
+}
+
+// deepof's two mice in a single-animal header (B_Nose ... W_Nose) are two animals; names with a
+// side or a view in front (left_ear, paw_top) stay one animal.
+TEST(DlcCsv, AnimalsPrefixedInASingleAnimalHeaderAreSplit) {
+  test::ScratchDir dir;
+  const auto mice = load_pose_file(csv_of(dir / "mice.csv", {"B_Nose", "B_Tail_base", "B_Center", "W_Nose", "W_Tail_base", "W_Center"}));
+  ASSERT_EQ(mice.size(), 2u);
+  EXPECT_EQ(mice[0].name, "mice_B");
+  EXPECT_EQ(mice[1].name, "mice_W");
+  EXPECT_EQ(mice[1].bodyparts, (std::vector<std::string>{"Nose", "Tail_base", "Center"}));
+  EXPECT_DOUBLE_EQ(mice[1].at(0, 2, 0), 5);
+  for (const auto& parts : std::vector<std::vector<std::string>>{
+           {"left_ear", "left_hip", "left_paw", "right_ear", "right_hip", "right_paw"},
+           {"paw1_top", "paw2_top", "paw1_bot", "paw2_bot"},
+           {"B_Nose", "B_Tail", "B_Center", "W_Nose", "W_Tail"},
+           {"B_Nose", "B_Tail", "W_Nose", "W_Tail"},
+           {"B_Nose", "B_Tail", "B_Center", "W_Nose", "W_Tail", "W_Center", "Arena_centre"}}) {
+    SCOPED_TRACE(parts.front() + ", " + parts.back());
+    const auto one = load_pose_file(csv_of(dir / "one.csv", parts));
+    ASSERT_EQ(one.size(), 1u);
+    EXPECT_EQ(one[0].bodyparts, parts);
+  }
+}
+
 TEST(DlcCsv, BadFilesNameTheLineAndTheNumbers) {
   test::ScratchDir dir;
   const std::string header = "scorer,s,s\nbodyparts,nose,nose\ncoords,x,y\n";
@@ -275,6 +310,7 @@ TEST(PoseFiles, SharedFilesMatchAnIndependentReading) {
       const PoseRecording& r = recordings[i];
       EXPECT_EQ(r.bodyparts, reference[i]["bodyparts"].get<std::vector<std::string>>());
       EXPECT_EQ(r.frames, reference[i]["frames"].get<std::int64_t>());
+      EXPECT_EQ(r.first_frame, reference[i]["first_frame"].get<std::int64_t>());
       for (const auto& s : reference[i]["samples"]) {
         const auto t = s[0].get<std::int64_t>();
         const int k = s[1].get<int>();
