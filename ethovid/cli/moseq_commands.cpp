@@ -22,6 +22,51 @@ bool no_values(const CLI::Option& option) {
   return std::all_of(results.begin(), results.end(), [](const std::string& r) { return r.empty(); });
 }
 
+// The target a --target-duration-ms option gives, if it was given.
+std::optional<std::pair<double, double>> target_of(const CLI::Option& option, std::vector<double>& values) {
+  if (option.count() == 0) return std::nullopt;
+  if (no_values(option)) values = {300, 400};  // keypoint-moseq's advice: ~400 ms
+  if (values.size() != 2) throw ConfigError("--target-duration-ms takes LO,HI in ms, e.g. 300,400");
+  return std::make_pair(values[0], values[1]);
+}
+
+// Names, the first ten of them.
+std::string recording_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size() && i < 10; ++i) out += (i > 0 ? ", " : "") + names[i];
+  if (names.size() > 10) out += ", ... (" + std::to_string(names.size()) + " in all)";
+  return out;
+}
+
+void warn_default_fps() {
+  std::cerr << "ethovid: warning: the pose files and their videos state no frame rate; using 30 fps "
+               "(give --fps, or set fps in config.yml before fitting)\n";
+}
+
+// What fit and run say of the search and the fit: the probes, the kappas used and where they
+// came from, and every recording left out.
+void print_search_and_fit(const moseq::SearchAndFit& out, const moseq::FitOptions& asked, bool probes) {
+  for (const auto& r : out.fit.left_out) {
+    std::cerr << "ethovid: warning: left out recording " << r.name << " (" << r.source.string() << "): " << r.reason
+              << "\n";
+  }
+  if (out.search) {
+    if (probes) {
+      for (const auto& p : out.search->probes) {
+        std::cout << "kappa search: " << p.phase << " kappa " << p.kappa << " -> median " << p.median_ms << " ms\n";
+      }
+    }
+    std::cout << "kappa (found by the search; config.yml is unchanged): AR-HMM " << out.search->ar_kappa
+              << (out.search->ar_in_target ? "" : " (target not reached)") << ", full model " << out.search->full_kappa
+              << (out.search->full_in_target ? "" : " (target not reached)") << "\n";
+  } else if (asked.kappa || asked.full_kappa) {
+    std::cout << "kappa (from the command line): AR-HMM " << out.fit.ar_kappa << ", full model " << out.fit.full_kappa << "\n";
+  } else {
+    std::cout << "kappa (config.yml trans_hypparams.kappa; full model / 100): AR-HMM " << out.fit.ar_kappa
+              << ", full model " << out.fit.full_kappa << "\n";
+  }
+}
+
 }  // namespace
 
 void add_moseq_commands(CLI::App& app, Runner& run) {
@@ -41,9 +86,15 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
     run = [setup, fps, fps_option] {
       if (fps_option->count() > 0) setup->fps = *fps;
       const auto result = moseq::setup_project(*setup);
+      if (result.up_to_date) {
+        std::cout << "up to date: " << result.config_path.string() << " (set up from these pose files; --force replaces it)\n";
+        return 0;
+      }
       const auto& c = result.config;
+      if (result.fps_defaulted) warn_default_fps();
       std::cout << "config:      " << result.config_path.string() << " (" << result.recordings << " recordings from "
                 << c.pose_files.size() << " files)\n"
+                << "recordings:  " << recording_list(result.recording_names) << "\n"
                 << "bodyparts:   " << c.bodyparts.size() << "\n"
                 << "anterior:    ";
       for (const auto& b : c.anterior_bodyparts) std::cout << b << " ";
@@ -75,9 +126,13 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   f->add_option("PROJECT", fit->project, "Project folder (from `moseq setup`)")->required();
   f->add_option("--ar-iters", fit->ar_iters, "AR-HMM sweeps")->capture_default_str();
   f->add_option("--full-iters", fit->full_iters, "Full-model sweeps after them")->capture_default_str();
-  auto* kappa_option = f->add_option("--kappa", *kappa, "Stickiness of the AR-HMM (default: trans_hypparams.kappa)");
+  auto* kappa_option =
+      f->add_option("--kappa", *kappa, "Stickiness of the AR-HMM (default: config.yml's trans_hypparams.kappa)");
   auto* full_kappa_option =
       f->add_option("--full-kappa", *full_kappa, "Stickiness of the full model (default: the AR-HMM's / 100)");
+  f->add_flag("--strict", fit->strict,
+              "Stop at a recording that cannot carry the model (too few frames, a bodypart never seen) "
+              "instead of leaving it out with a warning");
   f->add_option("--checkpoint-every", fit->checkpoint_every, "Sweeps between checkpoints")->capture_default_str();
   f->add_option("--seed", fit->seed, "Random seed (the same seed gives the same fit)")->capture_default_str();
   f->add_flag("--resume", fit->resume, "Continue from checkpoint.h5 up to --ar-iters + --full-iters sweeps");
@@ -96,26 +151,9 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
     run = [fit, kappa, full_kappa, kappa_option, full_kappa_option, target, target_option, search_full_iters] {
       if (kappa_option->count() > 0) fit->kappa = *kappa;
       if (full_kappa_option->count() > 0) fit->full_kappa = *full_kappa;
-      if (target_option->count() > 0) {
-        if (no_values(*target_option)) *target = {300, 400};  // keypoint-moseq's advice: ~400 ms
-        if (target->size() != 2) throw ConfigError("--target-duration-ms takes LO,HI in ms, e.g. 300,400");
-        moseq::KappaSearchOptions search;
-        search.project = fit->project;
-        search.target_low_ms = (*target)[0];
-        search.target_high_ms = (*target)[1];
-        search.ar_iters = std::max(1, fit->ar_iters);
-        search.full_iters = *search_full_iters > 0 ? *search_full_iters : std::max(1, fit->full_iters);
-        search.seed = fit->seed;
-        const auto found = moseq::search_kappa(search);
-        for (const auto& p : found.probes) {
-          std::cout << "kappa search: " << p.phase << " kappa " << p.kappa << " -> median " << p.median_ms << " ms\n";
-        }
-        std::cout << "kappa: AR-HMM " << found.ar_kappa << (found.ar_in_target ? "" : " (target not reached)")
-                  << ", full model " << found.full_kappa << (found.full_in_target ? "" : " (target not reached)") << "\n";
-        fit->kappa = found.ar_kappa;
-        fit->full_kappa = found.full_kappa;
-      }
-      const auto result = moseq::fit_model(*fit);
+      const auto out = moseq::fit_searching_kappa(*fit, target_of(*target_option, *target), *search_full_iters);
+      print_search_and_fit(out, *fit, true);
+      const auto& result = out.fit;
       std::cout << (result.resumed ? "resumed; " : "") << result.iterations << " sweeps\n"
                 << "checkpoint: " << result.checkpoint.string() << "\n"
                 << "log:        " << result.log.string() << "\n"
@@ -166,33 +204,34 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   auto* run_videos_option = w->add_option("--videos", *run_videos, "Folder with the recordings' videos (grid movies)");
   w->add_option("--ar-iters", pipeline->fit.ar_iters, "AR-HMM sweeps")->capture_default_str();
   w->add_option("--full-iters", pipeline->fit.full_iters, "Full-model sweeps")->capture_default_str();
-  auto* run_kappa_option = w->add_option("--kappa", *run_kappa, "Stickiness of the AR-HMM (full model: / 100)");
+  auto run_full_kappa = std::make_shared<double>(0);
+  auto* run_kappa_option =
+      w->add_option("--kappa", *run_kappa, "Stickiness of the AR-HMM (default: config.yml's trans_hypparams.kappa)");
+  auto* run_full_kappa_option =
+      w->add_option("--full-kappa", *run_full_kappa, "Stickiness of the full model (default: the AR-HMM's / 100)");
   auto* run_target_option = w->add_option("--target-duration-ms", *run_target,
                                           "Search kappa for a median syllable duration in LO,HI ms first "
                                           "(alone: 300,400)")
                                 ->delimiter(',')
                                 ->expected(0, 2);
-  run_target_option->excludes(run_kappa_option);
+  run_target_option->excludes(run_kappa_option)->excludes(run_full_kappa_option);
   w->add_option("--seed", pipeline->fit.seed, "Random seed")->capture_default_str();
-  w->callback([&run, pipeline, run_fps, run_videos, run_kappa, run_target, run_fps_option, run_videos_option,
-               run_kappa_option, run_target_option] {
-    run = [pipeline, run_fps, run_videos, run_kappa, run_target, run_fps_option, run_videos_option, run_kappa_option,
-           run_target_option] {
+  w->add_flag("--strict", pipeline->fit.strict,
+              "Stop at a recording that cannot carry the model instead of leaving it out with a warning");
+  w->callback([&run, pipeline, run_fps, run_videos, run_kappa, run_full_kappa, run_target, run_fps_option,
+               run_videos_option, run_kappa_option, run_full_kappa_option, run_target_option] {
+    run = [pipeline, run_fps, run_videos, run_kappa, run_full_kappa, run_target, run_fps_option, run_videos_option,
+           run_kappa_option, run_full_kappa_option, run_target_option] {
       if (run_fps_option->count() > 0) pipeline->fps = *run_fps;
       if (run_videos_option->count() > 0) pipeline->videos = *run_videos;
       if (run_kappa_option->count() > 0) pipeline->fit.kappa = *run_kappa;
-      if (run_target_option->count() > 0) {
-        if (no_values(*run_target_option)) *run_target = {300, 400};
-        if (run_target->size() != 2) throw ConfigError("--target-duration-ms takes LO,HI in ms, e.g. 300,400");
-        pipeline->target_ms = std::make_pair((*run_target)[0], (*run_target)[1]);
-      }
+      if (run_full_kappa_option->count() > 0) pipeline->fit.full_kappa = *run_full_kappa;
+      pipeline->target_ms = target_of(*run_target_option, *run_target);
       const auto out = moseq::run_pipeline(*pipeline);
-      if (out.search) {
-        std::cout << "kappa: AR-HMM " << out.search->ar_kappa << (out.search->ar_in_target ? "" : " (target not reached)")
-                  << ", full model " << out.search->full_kappa
-                  << (out.search->full_in_target ? "" : " (target not reached)") << "\n";
-      }
-      std::cout << out.fit.iterations << " sweeps; median syllable duration " << out.fit.median_duration_frames
+      if (out.fps_defaulted) warn_default_fps();
+      print_search_and_fit(out.fitted, pipeline->fit, false);
+      const auto& fitted = out.fitted.fit;
+      std::cout << fitted.iterations << " sweeps; median syllable duration " << fitted.median_duration_frames
                 << " frames\n"
                 << "results: " << out.results.h5.string() << ", " << out.results.parquet.string() << "\n"
                 << "stats:   " << out.results.stats.string() << "\n"

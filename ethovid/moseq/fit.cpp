@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "ethovid/core/atomic_file.hpp"
 #include "ethovid/core/elapsed.hpp"
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/hash.hpp"
@@ -37,6 +38,22 @@ void for_each_run(const std::vector<int>& z, const Eigen::VectorXd& mask, int nl
     }
   }
   if (length > 0) visit(current, length);
+}
+
+// A fit stopped between checkpoints (a crash, Ctrl-C, kill -9, a NaN) logged sweeps that the
+// checkpoint does not hold; --resume runs them again, so the log keeps only the sweeps up to the
+// checkpoint's (a line cut short by the stop goes too).
+void truncate_log(const fs::path& log, int iterations) {
+  if (!fs::exists(log)) return;
+  std::ifstream in(log);
+  std::string kept;
+  for (std::string line; std::getline(in, line);) {
+    const core::Json j = core::Json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.contains("iteration") || j["iteration"].get<int>() > iterations) continue;
+    kept += line + "\n";
+  }
+  in.close();
+  core::write_text_atomically(log, kept);
 }
 
 std::vector<Eigen::VectorXd> masks_of(const ModelData& data) {
@@ -98,9 +115,10 @@ FitResult fit_model(const FitOptions& o) {
   if (o.checkpoint_every < 1) throw ConfigError("--checkpoint-every must be >= 1, not " + std::to_string(o.checkpoint_every));
   const MoseqConfig config = load_moseq_config(o.project);
   const std::string digest = core::sha256_file(o.project / kConfigFile);
-  const ModelData data = build_model_data(config);
+  const ModelData data = build_model_data(config, o.strict);
   const auto masks = masks_of(data);
   FitResult result;
+  result.left_out = data.left_out;
   result.checkpoint = o.project / kCheckpointFile;
   result.log = o.project / kFitLog;
 
@@ -155,7 +173,10 @@ FitResult fit_model(const FitOptions& o) {
   // before that leaves the previous checkpoint and its log together.
   std::ofstream log;
   std::string pending;
-  if (o.resume) log.open(result.log, std::ios::app);
+  if (o.resume) {
+    truncate_log(result.log, state.iteration);
+    log.open(result.log, std::ios::app);
+  }
   core::ProgressBar bar("moseq fit", total, "sweeps", o.progress);
   bar.update(state.iteration);
   const auto start = std::chrono::steady_clock::now();
@@ -208,6 +229,8 @@ FitResult fit_model(const FitOptions& o) {
     bar.update(state.iteration);
   }
   result.iterations = state.iteration;
+  result.ar_kappa = state.ar_kappa;
+  result.full_kappa = state.full_kappa;
   return result;
 }
 

@@ -13,6 +13,7 @@
 
 #include "ethovid/core/progress.hpp"
 #include "ethovid/moseq/checkpoint.hpp"
+#include "ethovid/moseq/model_data.hpp"
 
 namespace ethovid::moseq {
 
@@ -25,6 +26,7 @@ struct FitOptions {
   bool resume = false;
   int checkpoint_every = 25;
   std::uint64_t seed = 0;
+  bool strict = false;  // a recording that cannot carry the model is an error, not left out
   const core::ProgressHook* progress = nullptr;
 };
 
@@ -33,8 +35,10 @@ struct FitResult {
   bool resumed = false;
   double log_likelihood = 0;          // of the last sweep
   double median_duration_frames = 0;  // of the last sweep
+  double ar_kappa = 0, full_kappa = 0;  // the kappas the fit used
   std::filesystem::path checkpoint;
   std::filesystem::path log;
+  std::vector<LeftOutRecording> left_out;  // recordings that could not carry the model
 };
 
 inline constexpr const char* kFitLog = "fit_log.jsonl";

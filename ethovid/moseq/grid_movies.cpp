@@ -10,6 +10,7 @@
 #include "ethovid/core/atomic_file.hpp"
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/video.hpp"
+#include "ethovid/moseq/recording_video.hpp"
 
 namespace ethovid::moseq {
 
@@ -18,35 +19,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kTile = 160, kColumns = 3, kMaxInstances = 9, kPad = 5, kMaxSyllableFrames = 30;
-
-std::optional<fs::path> named_video(const std::optional<fs::path>& folder, const RecordingInfo& info) {
-  if (info.video.empty()) return std::nullopt;
-  std::vector<fs::path> candidates = {info.video.is_absolute() ? info.video : info.source.parent_path() / info.video};
-  if (folder) candidates.push_back(*folder / info.video.filename());
-  candidates.push_back(info.source.parent_path() / info.video.filename());
-  for (const auto& c : candidates) {
-    if (fs::is_regular_file(c)) return c;
-  }
-  return std::nullopt;
-}
-
-std::optional<fs::path> find_video(const std::optional<fs::path>& folder, const RecordingResults& r,
-                                   const RecordingInfo& info) {
-  if (auto named = named_video(folder, info)) return named;
-  if (!folder) return std::nullopt;
-  const fs::path& source = info.source;
-  std::optional<fs::path> best;
-  std::size_t best_length = 0;
-  for (const auto& entry : fs::directory_iterator(*folder)) {
-    std::string ext = entry.path().extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (ext != ".mp4" && ext != ".avi" && ext != ".mov" && ext != ".mkv") continue;
-    const std::string stem = entry.path().stem().string();
-    const bool matches = r.name.rfind(stem, 0) == 0 || source.stem().string().rfind(stem, 0) == 0;
-    if (matches && stem.size() > best_length) best = entry.path(), best_length = stem.size();
-  }
-  return best;
-}
 
 }  // namespace
 
@@ -57,7 +29,8 @@ GridMovieResult write_grid_movies(const FittedModel& m, const KeypointSlds& slds
   GridMovieResult result;
   std::map<std::size_t, fs::path> videos;
   for (std::size_t r = 0; r < m.recordings.size(); ++r) {
-    if (auto v = find_video(o.videos, m.recordings[r], m.data.recordings[r])) videos[r] = *v;
+    const RecordingInfo& info = m.data.recordings[r];
+    if (auto v = find_recording_video(info.source, info.video, info.name, o.videos)) videos[r] = *v;
     else result.recordings_without_video.push_back(m.recordings[r].name);
   }
   if (videos.empty()) return result;
@@ -92,9 +65,11 @@ GridMovieResult write_grid_movies(const FittedModel& m, const KeypointSlds& slds
       const RecordingResults& rec = m.recordings[r];
       core::VideoReader reader(videos.at(r).string());
       const std::int64_t first = std::max<std::int64_t>(0, onset - kPad);
+      // Rows count from the recording's first frame in the video (a SLEAP track starts where it appears).
       const std::int64_t last = std::min<std::int64_t>({onset + std::min<std::int64_t>(length, kMaxSyllableFrames) + kPad,
-                                                        static_cast<std::int64_t>(rec.syllable.size()), reader.info().frame_count});
-      reader.seek(first);
+                                                        static_cast<std::int64_t>(rec.syllable.size()),
+                                                        reader.info().frame_count - rec.first_frame});
+      reader.seek(rec.first_frame + first);
       std::vector<cv::Mat> clip;
       cv::Mat frame;
       for (std::int64_t t = first; t < last && reader.read_bgr(frame); ++t) {

@@ -106,6 +106,7 @@ KappaSearchResult search_kappa(const KappaSearchOptions& o) {
     FitOptions fit;
     fit.project = scratch;
     fit.seed = o.seed;
+    fit.strict = o.strict;
     fit.ar_iters = o.ar_iters;
     fit.full_iters = phase == "ar" ? 0 : o.full_iters;
     fit.kappa = phase == "ar" ? kappa : ar_kappa;

@@ -22,6 +22,7 @@ struct KappaSearchOptions {
   int full_iters = 50;  // full-model sweeps of each full probe
   int max_probes = 8;   // per phase
   std::uint64_t seed = 0;
+  bool strict = false;  // as FitOptions::strict
   const core::ProgressHook* progress = nullptr;
 };
 

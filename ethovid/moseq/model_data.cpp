@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -22,27 +23,37 @@ std::vector<int> indices_of(const std::vector<std::string>& names, const std::ve
   return out;
 }
 
-// A bodypart with no usable point in a whole recording would be filled with zeros and pull the
-// pose model towards the origin: refuse it, naming what to change.
-void require_seen(const PoseRecording& r, const std::vector<bool>& replace, double conf_threshold,
-                  const std::filesystem::path& file) {
+// Why a recording cannot carry the model, or nothing when it can. A bodypart with no usable
+// point would be filled with zeros and pull the pose model towards the origin; a fragment of a
+// few frames holds no syllable.
+std::optional<std::string> unusable(const PoseRecording& r, const std::vector<bool>& replace, const MoseqConfig& config) {
   for (int k = 0; k < r.keypoints(); ++k) {
     bool seen = false;
     for (std::int64_t t = 0; t < r.frames && !seen; ++t) {
       seen = std::isfinite(r.at(t, k, 0)) && !replace[static_cast<std::size_t>(t * r.keypoints() + k)];
     }
     if (!seen) {
-      throw FormatError(file.string() + ": recording " + r.name + ": bodypart '" + r.bodyparts[static_cast<std::size_t>(k)] +
-                        "' has no usable point in any of its " + std::to_string(r.frames) +
-                        " frames (missing, an outlier, or confidence below conf_threshold " +
-                        core::Json(conf_threshold).dump() + "); remove it from use_bodyparts in config.yml, or the recording from the project");
+      return "bodypart '" + r.bodyparts[static_cast<std::size_t>(k)] + "' has no usable point in any of its " +
+             std::to_string(r.frames) + " frames (missing, an outlier, or confidence below conf_threshold " +
+             core::Json(config.conf_threshold).dump() + ")";
     }
   }
+  const std::int64_t observed = r.observed_frames(), needed = min_recording_frames(config);
+  if (observed < needed) {
+    return std::to_string(observed) + " observed frames; the model needs at least " + std::to_string(needed) +
+           " (2 x nlags + 1 with nlags = " + std::to_string(config.nlags) + ", and 1 s at " +
+           core::Json(config.fps).dump() + " fps)";
+  }
+  return std::nullopt;
 }
 
 }  // namespace
 
-ModelData build_model_data(const MoseqConfig& config) {
+std::int64_t min_recording_frames(const MoseqConfig& config) {
+  return std::max<std::int64_t>(2 * config.nlags + 1, static_cast<std::int64_t>(std::ceil(config.fps)));
+}
+
+ModelData build_model_data(const MoseqConfig& config, bool strict) {
   ModelData data;
   data.keypoints = static_cast<int>(config.use_bodyparts.size());
   data.anterior = indices_of(config.anterior_bodyparts, config.use_bodyparts);
@@ -75,18 +86,29 @@ ModelData build_model_data(const MoseqConfig& config) {
                           "-D; a project's recordings must all be 2-D or all 3-D");
       }
       data.dims = used.dims;
-      const std::int64_t needed = std::max(kMinFragment, config.nlags + 1);
-      if (used.frames <= needed) {
-        throw FormatError(file.string() + ": recording " + used.name + " has " + std::to_string(used.frames) +
-                          " frames; the model needs more than " + std::to_string(needed) + " (nlags = " +
-                          std::to_string(config.nlags) + ")");
+      const std::vector<bool> outliers = find_outliers(used, config.outlier_scale_factor);
+      // Low-confidence keypoints are masked too: filled from their neighbours in time, like
+      // missing ones, with confidence 0 (so their noise prior is wide).
+      std::vector<bool> replace = outliers;
+      for (std::int64_t t = 0; t < used.frames; ++t) {
+        for (int k = 0; k < used.keypoints(); ++k) {
+          if (used.confidence(t, k) < config.conf_threshold) replace[static_cast<std::size_t>(t * used.keypoints() + k)] = true;
+        }
+      }
+      if (const auto reason = unusable(used, replace, config)) {
+        if (strict) {
+          throw FormatError(file.string() + ": recording " + used.name + ": " + *reason +
+                            " (--strict; without it the recording is left out)");
+        }
+        data.left_out.push_back({used.name, used.source, used.frames, *reason});
+        continue;
       }
       RecordingInfo info;
       info.name = used.name;
       info.source = used.source;
       info.video = r.video;
       info.frames = used.frames;
-      const std::vector<bool> outliers = find_outliers(used, config.outlier_scale_factor);
+      info.first_frame = r.first_frame;
       info.outliers = std::count(outliers.begin(), outliers.end(), true);
       info.missing_per_keypoint.assign(static_cast<std::size_t>(used.keypoints()), 0);
       info.outliers_per_keypoint.assign(static_cast<std::size_t>(used.keypoints()), 0);
@@ -96,15 +118,6 @@ ModelData build_model_data(const MoseqConfig& config) {
           info.missing_per_keypoint[static_cast<std::size_t>(k)] += !std::isfinite(used.at(t, k, 0));
         }
       }
-      // Low-confidence keypoints are masked too: filled from their neighbours in time, like
-      // missing ones, with confidence 0 (so their noise prior is wide).
-      std::vector<bool> replace = outliers;
-      for (std::int64_t t = 0; t < used.frames; ++t) {
-        for (int k = 0; k < used.keypoints(); ++k) {
-          if (used.confidence(t, k) < config.conf_threshold) replace[static_cast<std::size_t>(t * used.keypoints() + k)] = true;
-        }
-      }
-      require_seen(used, replace, config.conf_threshold, file);
       info.filled = interpolate_keypoints(used, replace);
       Eigen::MatrixXd Y(used.frames, used.keypoints() * used.dims), s0(used.frames, used.keypoints());
       for (std::int64_t t = 0; t < used.frames; ++t) {
@@ -118,6 +131,14 @@ ModelData build_model_data(const MoseqConfig& config) {
       priors.push_back(std::move(s0));
       data.recordings.push_back(std::move(info));
     }
+  }
+  if (data.recordings.empty() && !data.left_out.empty()) {
+    const LeftOutRecording& first = data.left_out.front();
+    std::string message = first.source.string() + ": recording " + first.name + ": " + first.reason;
+    if (data.left_out.size() > 1) {
+      message += " (and " + std::to_string(data.left_out.size() - 1) + " more recordings cannot carry the model)";
+    }
+    throw FormatError(message + "; no recording is left to fit");
   }
   if (data.recordings.empty()) throw ConfigError("the project has no pose files (pose_files in config.yml)");
   // The same jitter every time: it is part of the data, not of the fit's randomness.

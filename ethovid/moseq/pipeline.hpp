@@ -1,7 +1,15 @@
 #pragma once
-// `ethovid moseq run`: the whole chain in one command: setup (unless the project already has a
-// config.yml), the kappa search when a target duration is given, the fit, the results and the
-// plots (with grid movies when videos are given).
+// `ethovid moseq fit` and `ethovid moseq run`.
+//
+// fit_searching_kappa: the kappa search when a target duration is given, then the fit with the
+// kappas it found (each probe of the search is a fit of its own, in PROJECT/kappa_search/). The
+// kappas config.yml states (trans_hypparams.kappa, and / 100 for the full model) are where the
+// search starts; config.yml is not changed, and the kappas used are in checkpoint.h5 and
+// moseq_summary.json.
+//
+// run_pipeline: the whole chain in one command: setup (unless the project already has a
+// config.yml), fit_searching_kappa, the results and the plots (with grid movies when videos are
+// given or named by the pose files).
 #include <filesystem>
 #include <optional>
 #include <vector>
@@ -13,6 +21,16 @@
 
 namespace ethovid::moseq {
 
+struct SearchAndFit {
+  std::optional<KappaSearchResult> search;
+  FitResult fit;
+};
+
+// options.project is the project; search_full_iters: full-model sweeps of each probe (0: the
+// fit's own, so the final fit repeats the winning probe exactly).
+SearchAndFit fit_searching_kappa(const FitOptions& options, std::optional<std::pair<double, double>> target_ms,
+                                 int search_full_iters = 0);
+
 struct PipelineOptions {
   std::filesystem::path project;
   std::vector<std::filesystem::path> pose_files;
@@ -23,9 +41,9 @@ struct PipelineOptions {
 };
 
 struct PipelineResult {
-  bool set_up = false;  // a new config.yml was written
-  std::optional<KappaSearchResult> search;
-  FitResult fit;
+  bool set_up = false;         // a new config.yml was written
+  bool fps_defaulted = false;  // ... with the default 30 fps: no rate in --fps, the files or a video
+  SearchAndFit fitted;
   ResultsSummary results;
   PlotResult plots;
 };

@@ -9,7 +9,9 @@
 #include "ethovid/core/atomic_file.hpp"
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/yaml_config.hpp"
+#include "ethovid/core/video.hpp"
 #include "ethovid/moseq/pose_files.hpp"
+#include "ethovid/moseq/recording_video.hpp"
 
 namespace ethovid::moseq {
 
@@ -46,6 +48,34 @@ void require_known(const std::vector<std::string>& names, const std::vector<std:
 
 void require(bool ok, const std::string& where, const std::string& key, const std::string& rule, double value) {
   if (!ok) throw ConfigError(where + ": " + key + " = " + std::to_string(value) + " must be " + rule);
+}
+
+// What differs between two files' bodyparts: the names only one has, or else their order.
+std::string bodypart_difference(const fs::path& first_file, const std::vector<std::string>& first,
+                                const fs::path& other_file, const std::vector<std::string>& other) {
+  auto only_in = [](const std::vector<std::string>& names, const std::vector<std::string>& without) {
+    std::string out;
+    for (const auto& name : names) {
+      if (std::find(without.begin(), without.end(), name) == without.end()) out += (out.empty() ? "'" : ", '") + name + "'";
+    }
+    return out;
+  };
+  const std::string only_first = only_in(first, other), only_other = only_in(other, first);
+  if (only_first.empty() && only_other.empty()) return "the same names in another order";
+  std::string out;
+  if (!only_other.empty()) out += only_other + " only in " + other_file.filename().string();
+  if (!only_first.empty()) out += (out.empty() ? "" : ", ") + only_first + " only in " + first_file.filename().string();
+  return out;
+}
+
+// The frame rate a video states, 0 when it states none or cannot be read (the rate is then
+// the default, with a warning).
+double video_rate(const fs::path& video) {
+  try {
+    return core::probe_video(video.string()).fps;
+  } catch (const Error&) {
+    return 0;
+  }
 }
 
 bool name_has(const std::string& name, std::initializer_list<const char*> words) {
@@ -212,27 +242,42 @@ SetupResult setup_project(const SetupOptions& o) {
   if (o.pose_files.empty()) throw ConfigError("moseq setup needs at least one pose file (--pose)");
   const fs::path config_path = o.project / kConfigFile;
   if (fs::exists(config_path) && !o.force) {
-    throw ConfigError(config_path.string() + " already exists; use --force to replace it");
+    std::vector<fs::path> asked;
+    for (const auto& file : o.pose_files) asked.push_back(fs::absolute(file).lexically_normal());
+    SetupResult kept;
+    kept.config = load_moseq_config(o.project);
+    if (kept.config.pose_files != asked || (o.fps && *o.fps != kept.config.fps)) {
+      throw ConfigError(config_path.string() + " already exists for other pose files or another --fps; use --force to "
+                        "replace it, or another project folder");
+    }
+    kept.config_path = config_path;
+    kept.up_to_date = true;
+    kept.fps_source = "config.yml";
+    for (const auto& file : kept.config.pose_files) kept.recordings += load_pose_file(file).size();
+    return kept;
   }
   SetupResult result;
   MoseqConfig& c = result.config;
   std::optional<double> file_fps;
+  std::optional<fs::path> video;  // of the first recording whose video is found, for its frame rate
   fs::path first;
   for (const auto& file : o.pose_files) {
     const auto recordings = load_pose_file(file);
     for (const auto& r : recordings) {
+      if (!video) video = find_recording_video(file, r.video, r.name, std::nullopt);
       if (c.bodyparts.empty()) {
         c.bodyparts = r.bodyparts;
         first = file;
       } else if (r.bodyparts != c.bodyparts) {
-        throw FormatError(file.string() + " has " + std::to_string(r.bodyparts.size()) + " bodyparts (" +
-                          r.bodyparts.front() + ", ...), " + first.string() + " has " +
-                          std::to_string(c.bodyparts.size()) + " (" + c.bodyparts.front() +
-                          ", ...); every file of a project needs the same bodyparts");
+        throw FormatError(file.string() + " has " + std::to_string(r.bodyparts.size()) + " bodyparts, " +
+                          first.string() + " has " + std::to_string(c.bodyparts.size()) + ": " +
+                          bodypart_difference(first, c.bodyparts, file, r.bodyparts) +
+                          "; every file of a project needs the same bodyparts");
       }
       if (r.fps && !file_fps) file_fps = r.fps;
     }
     result.recordings += recordings.size();
+    for (const auto& r : recordings) result.recording_names.push_back(r.name);
     c.pose_files.push_back(fs::absolute(file).lexically_normal());
   }
   c.use_bodyparts = c.bodyparts;
@@ -250,8 +295,12 @@ SetupResult setup_project(const SetupOptions& o) {
   } else if (file_fps) {
     c.fps = *file_fps;
     result.fps_source = "the pose files";
+  } else if (const double rate = video ? video_rate(*video) : 0; rate > 0) {
+    c.fps = rate;
+    result.fps_source = "the video " + video->string();
   } else {
     result.fps_source = "default (30)";
+    result.fps_defaulted = true;
   }
   check_moseq_config(c, config_path.string());
   write_moseq_config(o.project, c);

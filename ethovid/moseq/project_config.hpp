@@ -52,7 +52,7 @@ void write_moseq_config(const std::filesystem::path& project, const MoseqConfig&
 struct SetupOptions {
   std::filesystem::path project;
   std::vector<std::filesystem::path> pose_files;
-  std::optional<double> fps;  // else what the files state, else 30
+  std::optional<double> fps;  // else what the files state, else the video's (named or beside), else 30
   bool force = false;         // replace an existing config.yml
 };
 
@@ -60,13 +60,18 @@ struct SetupResult {
   MoseqConfig config;
   std::filesystem::path config_path;
   std::size_t recordings = 0;
+  std::vector<std::string> recording_names;  // one per animal: a multi-animal file gives several
   std::string fps_source;  // "--fps", "the pose files" or "default (30)"
+  bool fps_defaulted = false;  // neither --fps, the files nor a video beside them state a rate
+  bool up_to_date = false;  // config.yml was already set up from these files (and --fps): kept as it is
 };
 
 // `ethovid moseq setup`: reads every pose file (so a bad one fails now, not in the fit), checks
 // that they share their bodyparts, and writes the project's config.yml. Anterior and posterior
 // bodyparts are guessed from the names (nose/head/snout..., tail/abdomen...), else the first and
-// last bodypart; edit config.yml to change them.
+// last bodypart; edit config.yml to change them. An existing config.yml set up from the same pose
+// files (and the same --fps, when given) is kept as it is, edits included (up_to_date); one set up
+// from other files is a ConfigError unless `force`.
 SetupResult setup_project(const SetupOptions& options);
 
 }  // namespace ethovid::moseq

@@ -32,7 +32,7 @@ std::vector<RecordingResults> unbatch(const ModelData& data, const FitState& sta
   std::vector<RecordingResults> out;
   std::vector<Eigen::MatrixXd> labels, latent, centroid, heading;
   for (const auto& r : data.recordings) {
-    out.push_back({r.name, {}, {}, {}, {}});
+    out.push_back({r.name, r.first_frame, {}, {}, {}, {}});
     labels.emplace_back(r.frames, 1);
     latent.emplace_back(r.frames, state.latent_dim);
     centroid.emplace_back(r.frames, data.dims);
@@ -77,6 +77,7 @@ void write_h5(const fs::path& file, const std::vector<RecordingResults>& recordi
     w.write_doubles(group + "/latent_state", {T, latent.cols()}, latent.data());
     w.write_doubles(group + "/centroid", {T, centroid.cols()}, centroid.data());
     w.write_doubles(group + "/heading", {T}, r.heading.data());
+    w.set_attribute(group, "first_frame", static_cast<double>(r.first_frame));
   }
   w.commit();
 }
@@ -91,7 +92,7 @@ void write_parquet_table(const fs::path& file, const std::vector<RecordingResult
     for (std::size_t t = 0; t < r.syllable.size(); ++t) {
       const auto row = static_cast<Eigen::Index>(t);
       names.push_back(r.name);
-      frames.push_back(static_cast<std::int64_t>(t));
+      frames.push_back(r.first_frame + static_cast<std::int64_t>(t));  // the video's frame
       syllables.push_back(r.syllable[t]);
       heading.push_back(r.heading[row]);
       for (Eigen::Index d = 0; d < D; ++d) centroid[static_cast<std::size_t>(d)].push_back(r.centroid(row, d));
@@ -237,7 +238,11 @@ ResultsSummary extract_results(const fs::path& project) {
   core::Json recordings = core::Json::array();
   for (const auto& r : data.recordings) {
     recordings.push_back({{"name", r.name}, {"source", r.source.string()}, {"frames", r.frames},
-                          {"keypoints_filled", r.filled}, {"outliers", r.outliers}});
+                          {"first_frame", r.first_frame}, {"keypoints_filled", r.filled}, {"outliers", r.outliers}});
+  }
+  core::Json left_out = core::Json::array();
+  for (const auto& r : data.left_out) {
+    left_out.push_back({{"name", r.name}, {"source", r.source.string()}, {"frames", r.frames}, {"reason", r.reason}});
   }
   std::vector<std::vector<int>> per_recording;
   std::vector<Eigen::VectorXd> all_real;
@@ -261,6 +266,7 @@ ResultsSummary extract_results(const fs::path& project) {
                  {"kappa_search", fs::exists(project / "kappa_search.json") ? core::read_json(project / "kappa_search.json")["probes"]
                                                                             : core::Json::array()},
                  {"recordings", recordings},
+                 {"recordings_left_out", left_out},
                  {"outputs", {kResultsH5, kResultsParquet, kSyllableStats}},
                  {"provenance", provenance.finish()}};
   core::write_json(out.summary_path, out.summary);

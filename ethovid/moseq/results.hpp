@@ -25,6 +25,7 @@ namespace ethovid::moseq {
 
 struct RecordingResults {
   std::string name;
+  std::int64_t first_frame = 0;  // the video frame of row 0
   std::vector<int> syllable;  // T
   Eigen::MatrixXd latent;     // T x L
   Eigen::MatrixXd centroid;   // T x D

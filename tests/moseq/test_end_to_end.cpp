@@ -27,7 +27,7 @@ TEST(MoseqRun, GeneratedProjectGetsEveryFileAndPlot) {
   o.fit.kappa = 1000;
   const PipelineResult out = run_pipeline(o);
   EXPECT_FALSE(out.set_up) << "the existing config.yml is kept";
-  EXPECT_EQ(out.fit.iterations, 8);
+  EXPECT_EQ(out.fitted.fit.iterations, 8);
   for (const char* name : {"results.h5", "results.parquet", "syllable_stats.csv", "moseq_summary.json",
                            "checkpoint.h5", "fit_log.jsonl"}) {
     EXPECT_TRUE(fs::exists(o.project / name)) << name;

@@ -3,8 +3,15 @@
 // renumbered by frequency, and a NaN stopping the fit with the last good checkpoint kept.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/json_file.hpp"
@@ -167,6 +174,63 @@ TEST(KappaSearch, ProbesBothPhasesRecordsThemAndResumes) {
   const auto run = test::run_ethovid("moseq fit '" + project.string() + "' --kappa 100 --target-duration-ms 300,400");
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_NE(run.output.find("excludes"), std::string::npos) << run.output;
+}
+
+// Whole lines in the log so far (a line being written does not count).
+std::size_t complete_lines(const fs::path& log) {
+  const std::string text = test::read_file(log);
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// kill -9 between two checkpoints leaves sweeps in the log that the checkpoint does not hold;
+// --resume must run them again without logging them twice, and end where an uninterrupted fit
+// ends.
+TEST(MoseqFit, ResumedAfterAKillLogsEverySweepOnceAndEndsLikeAnUninterruptedFit) {
+  test::ScratchDir dir;
+  const fs::path whole = make_project(dir, "whole", 4), killed = make_project(dir, "killed", 4);
+  FitOptions o;
+  o.ar_iters = 3;
+  o.full_iters = 300;
+  o.checkpoint_every = 5;
+  o.kappa = 1e3;
+  o.seed = 5;
+  o.project = whole;
+  fit_model(o);
+
+  const std::string command = std::string(ETHOVID_BINARY) + " moseq fit '" + killed.string() +
+                              "' --ar-iters 3 --full-iters 300 --checkpoint-every 5 --kappa 1000 --seed 5 >/dev/null 2>&1";
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    setpgid(0, 0);
+    execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Past the first checkpoints, and between two of them.
+  std::size_t at_kill = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    at_kill = complete_lines(killed / kFitLog);
+    if (at_kill > 10 && at_kill % 5 != 0) break;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the fit ended before it could be killed (" << at_kill << " sweeps logged)";
+  const FitState saved = read_checkpoint(killed / kCheckpointFile, 0, 0);
+  ASSERT_GT(complete_lines(killed / kFitLog), static_cast<std::size_t>(saved.iteration))
+      << "the kill should leave sweeps past the checkpoint in the log";
+
+  o.project = killed;
+  o.resume = true;
+  fit_model(o);
+  const auto lines = log_lines(killed);
+  ASSERT_EQ(lines.size(), 303u) << "every sweep once";
+  for (std::size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(lines[i]["iteration"], static_cast<int>(i) + 1);
+  const FitState a = read_checkpoint(whole / kCheckpointFile, 0, 0), b = read_checkpoint(killed / kCheckpointFile, 0, 0);
+  EXPECT_EQ(a.ar.z, b.ar.z) << "the resumed fit ends where the uninterrupted one does";
+  EXPECT_EQ(a.rng_state, b.rng_state);
 }
 
 TEST(MoseqFit, ANanStopsTheFitNamingTheStepAndKeepsTheLastCheckpoint) {
