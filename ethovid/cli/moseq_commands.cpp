@@ -136,6 +136,8 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   f->add_option("--checkpoint-every", fit->checkpoint_every, "Sweeps between checkpoints")->capture_default_str();
   f->add_option("--seed", fit->seed, "Random seed (the same seed gives the same fit)")->capture_default_str();
   f->add_flag("--resume", fit->resume, "Continue from checkpoint.h5 up to --ar-iters + --full-iters sweeps");
+  auto fit_force = std::make_shared<bool>(false);
+  f->add_flag("--force", *fit_force, "Fit again even when the fit is up to date (fit_summary.json)");
   auto target = std::make_shared<std::vector<double>>();
   auto search_full_iters = std::make_shared<int>(0);
   auto* target_option = f->add_option("--target-duration-ms", *target,
@@ -147,13 +149,15 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   f->add_option("--search-full-iters", *search_full_iters,
                 "Full-model sweeps of each kappa-search probe (default: --full-iters, so the final fit is the "
                 "winning probe's own fit, exactly)");
-  f->callback([&run, fit, kappa, full_kappa, kappa_option, full_kappa_option, target, target_option, search_full_iters] {
-    run = [fit, kappa, full_kappa, kappa_option, full_kappa_option, target, target_option, search_full_iters] {
+  f->callback([&run, fit, kappa, full_kappa, kappa_option, full_kappa_option, target, target_option, search_full_iters,
+               fit_force] {
+    run = [fit, kappa, full_kappa, kappa_option, full_kappa_option, target, target_option, search_full_iters, fit_force] {
       if (kappa_option->count() > 0) fit->kappa = *kappa;
       if (full_kappa_option->count() > 0) fit->full_kappa = *full_kappa;
-      const auto out = moseq::fit_searching_kappa(*fit, target_of(*target_option, *target), *search_full_iters);
+      const auto out = moseq::fit_searching_kappa(*fit, target_of(*target_option, *target), *search_full_iters, *fit_force);
       print_search_and_fit(out, *fit, true);
       const auto& result = out.fit;
+      if (out.skipped) std::cout << "up to date: " << result.checkpoint.string() << " (use --force to fit again)\n";
       std::cout << (result.resumed ? "resumed; " : "") << result.iterations << " sweeps\n"
                 << "checkpoint: " << result.checkpoint.string() << "\n"
                 << "log:        " << result.log.string() << "\n"
@@ -166,9 +170,12 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   auto* r = group->add_subcommand("results", "Write results.h5, results.parquet, syllable_stats.csv and "
                                              "moseq_summary.json from the fitted model");
   r->add_option("PROJECT", *results_project, "Project folder")->required();
-  r->callback([&run, results_project] {
-    run = [results_project] {
-      const auto out = moseq::extract_results(*results_project);
+  auto results_force = std::make_shared<bool>(false);
+  r->add_flag("--force", *results_force, "Write them again even when they are up to date");
+  r->callback([&run, results_project, results_force] {
+    run = [results_project, results_force] {
+      const auto out = moseq::extract_results(*results_project, *results_force);
+      if (out.skipped) std::cout << "up to date: " << out.summary_path.string() << " (use --force to write again)\n";
       std::cout << "results:  " << out.h5.string() << "\n          " << out.parquet.string() << "\n"
                 << "stats:    " << out.stats.string() << " (" << out.summary["syllables_used"] << " syllables)\n"
                 << "summary:  " << out.summary_path.string() << "\n";
@@ -182,10 +189,12 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
                                            "plots (PROJECT/plots/); grid movies with --videos");
   p->add_option("PROJECT", plots->project, "Project folder")->required();
   auto* videos_option = p->add_option("--videos", *videos, "Folder with the recordings' videos");
+  p->add_flag("--force", plots->force, "Draw them again even when they are up to date");
   p->callback([&run, plots, videos, videos_option] {
     run = [plots, videos, videos_option] {
       if (videos_option->count() > 0) plots->videos = *videos;
       const auto out = moseq::write_plots(*plots);
+      if (out.skipped) std::cout << "up to date: " << (plots->project / moseq::kPlotsSummary).string() << " (use --force to draw again)\n";
       for (const auto& file : out.files) std::cout << "plot: " << file.string() << "\n";
       for (const auto& name : out.recordings_without_video) std::cout << "no video found for " << name << "\n";
       return 0;
@@ -218,6 +227,8 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   w->add_option("--seed", pipeline->fit.seed, "Random seed")->capture_default_str();
   w->add_flag("--strict", pipeline->fit.strict,
               "Stop at a recording that cannot carry the model instead of leaving it out with a warning");
+  w->add_flag("--force", pipeline->force,
+              "Fit, write the results and draw the plots again even when they are up to date (config.yml is kept)");
   w->callback([&run, pipeline, run_fps, run_videos, run_kappa, run_full_kappa, run_target, run_fps_option,
                run_videos_option, run_kappa_option, run_full_kappa_option, run_target_option] {
     run = [pipeline, run_fps, run_videos, run_kappa, run_full_kappa, run_target, run_fps_option, run_videos_option,
@@ -231,6 +242,9 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
       if (out.fps_defaulted) warn_default_fps();
       print_search_and_fit(out.fitted, pipeline->fit, false);
       const auto& fitted = out.fitted.fit;
+      if (out.fitted.skipped && out.results.skipped && out.plots.skipped) {
+        std::cout << "up to date: " << pipeline->project.string() << " (use --force to fit again)\n";
+      }
       std::cout << fitted.iterations << " sweeps; median syllable duration " << fitted.median_duration_frames
                 << " frames\n"
                 << "results: " << out.results.h5.string() << ", " << out.results.parquet.string() << "\n"

@@ -1,11 +1,86 @@
 #include "ethovid/moseq/pipeline.hpp"
 
+#include "ethovid/core/provenance.hpp"
 #include "ethovid/moseq/project_config.hpp"
 
 namespace ethovid::moseq {
 
+namespace fs = std::filesystem;
+
+namespace {
+
+// What a fit depends on: config.yml, the pose files and every option that changes the model.
+core::Provenance fit_request(const FitOptions& o, const std::optional<std::pair<double, double>>& target_ms,
+                             int search_full_iters) {
+  const MoseqConfig config = load_moseq_config(o.project);
+  core::Provenance provenance;
+  provenance.add_input(o.project / kConfigFile);
+  for (const auto& file : config.pose_files) provenance.add_input(file);
+  auto optional = [](const std::optional<double>& v) { return v ? core::Json(*v) : core::Json(); };
+  provenance.set_parameters({{"ar_iters", o.ar_iters}, {"full_iters", o.full_iters}, {"kappa", optional(o.kappa)},
+                             {"full_kappa", optional(o.full_kappa)},
+                             {"target_ms", target_ms ? core::Json{target_ms->first, target_ms->second} : core::Json()},
+                             {"search_full_iters", search_full_iters}, {"seed", o.seed}, {"strict", o.strict}});
+  return provenance;
+}
+
+core::Json to_json(const SearchAndFit& out) {
+  core::Json left_out = core::Json::array();
+  for (const auto& r : out.fit.left_out) {
+    left_out.push_back({{"name", r.name}, {"source", r.source.string()}, {"frames", r.frames}, {"reason", r.reason}});
+  }
+  core::Json j = {{"iterations", out.fit.iterations}, {"log_likelihood", out.fit.log_likelihood},
+                  {"median_duration_frames", out.fit.median_duration_frames}, {"ar_kappa", out.fit.ar_kappa},
+                  {"full_kappa", out.fit.full_kappa}, {"recordings_left_out", left_out}};
+  if (out.search) {
+    j["search"] = {{"ar_kappa", out.search->ar_kappa}, {"full_kappa", out.search->full_kappa},
+                   {"ar_in_target", out.search->ar_in_target}, {"full_in_target", out.search->full_in_target}};
+  }
+  return j;
+}
+
+SearchAndFit from_json(const core::Json& j, const fs::path& project) {
+  SearchAndFit out;
+  out.skipped = true;
+  out.fit.iterations = j.at("iterations").get<int>();
+  out.fit.log_likelihood = j.at("log_likelihood").get<double>();
+  out.fit.median_duration_frames = j.at("median_duration_frames").get<double>();
+  out.fit.ar_kappa = j.at("ar_kappa").get<double>();
+  out.fit.full_kappa = j.at("full_kappa").get<double>();
+  out.fit.checkpoint = project / kCheckpointFile;
+  out.fit.log = project / kFitLog;
+  for (const auto& r : j.at("recordings_left_out")) {
+    out.fit.left_out.push_back({r.at("name").get<std::string>(), r.at("source").get<std::string>(),
+                                r.at("frames").get<std::int64_t>(), r.at("reason").get<std::string>()});
+  }
+  if (j.contains("search")) {
+    const auto& s = j["search"];
+    out.search = KappaSearchResult{s.at("ar_kappa").get<double>(), s.at("full_kappa").get<double>(),
+                                   s.at("ar_in_target").get<bool>(), s.at("full_in_target").get<bool>(), {},
+                                   project / kKappaSearchFile};
+  }
+  return out;
+}
+
+}  // namespace
+
 SearchAndFit fit_searching_kappa(const FitOptions& options, std::optional<std::pair<double, double>> target_ms,
-                                 int search_full_iters) {
+                                 int search_full_iters, bool force) {
+  const core::Provenance request = fit_request(options, target_ms, search_full_iters);
+  const fs::path summary = options.project / kFitSummary;
+  if (!force) {
+    const auto previous = core::previous_run_if_up_to_date(
+        summary, request, {options.project / kCheckpointFile, options.project / kFitLog});
+    if (previous && previous->contains("fit")) {
+      try {
+        return from_json((*previous)["fit"], options.project);
+      } catch (const core::Json::exception&) {
+        // another shape: fit again
+      }
+    }
+  }
+  // Gone before the fit starts, so a fit that stops midway leaves no record claiming it is done.
+  fs::remove(summary);
   SearchAndFit out;
   FitOptions fit = options;
   if (target_ms) {
@@ -23,6 +98,7 @@ SearchAndFit fit_searching_kappa(const FitOptions& options, std::optional<std::p
     fit.full_kappa = out.search->full_kappa;
   }
   out.fit = fit_model(fit);
+  core::write_json(summary, {{"fit", to_json(out)}, {"provenance", request.finish()}});
   return out;
 }
 
@@ -38,11 +114,12 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
   }
   FitOptions fit = o.fit;
   fit.project = o.project;
-  out.fitted = fit_searching_kappa(fit, o.target_ms);
-  out.results = extract_results(o.project);
+  out.fitted = fit_searching_kappa(fit, o.target_ms, 0, o.force);
+  out.results = extract_results(o.project, o.force);
   PlotOptions plots;
   plots.project = o.project;
   plots.videos = o.videos;
+  plots.force = o.force;
   out.plots = write_plots(plots);
   return out;
 }

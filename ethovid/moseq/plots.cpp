@@ -266,9 +266,36 @@ std::vector<fs::path> qa(const FittedModel& m, const fs::path& dir) {
   return files;
 }
 
+
+// The files a previous run drew, when it was drawn from the same inputs with the same options
+// and all of them are still there.
+std::optional<PlotResult> previous_plots(const fs::path& summary, const core::Provenance& provenance) {
+  const auto previous = core::previous_run_if_up_to_date(summary, provenance, {});
+  if (!previous) return std::nullopt;
+  PlotResult result;
+  result.skipped = true;
+  try {
+    for (const auto& name : previous->at("files")) result.files.push_back(summary.parent_path() / name.get<std::string>());
+    for (const auto& name : previous->at("recordings_without_video")) result.recordings_without_video.push_back(name);
+  } catch (const core::Json::exception&) {
+    return std::nullopt;
+  }
+  for (const auto& file : result.files) {
+    if (!fs::exists(file)) return std::nullopt;
+  }
+  return result;
+}
+
 }  // namespace
 
 PlotResult write_plots(const PlotOptions& o) {
+  core::Provenance provenance = fitted_model_provenance(o.project);
+  provenance.set_parameters({{"videos", o.videos ? core::Json(fs::absolute(*o.videos).string()) : core::Json()},
+                             {"max_syllables", o.max_syllables}});
+  const fs::path summary = o.project / kPlotsSummary;
+  if (!o.force) {
+    if (auto previous = previous_plots(summary, provenance)) return *previous;
+  }
   const FittedModel m = load_fitted_model(o.project);
   const fs::path dir = o.project / "plots";
   fs::create_directories(dir);
@@ -292,6 +319,11 @@ PlotResult write_plots(const PlotOptions& o) {
     for (const auto& f : made.files) result.files.push_back(f);
     result.recordings_without_video = made.recordings_without_video;
   }
+  core::Json files = core::Json::array();
+  for (const auto& f : result.files) files.push_back(f.lexically_relative(dir).string());
+  core::write_json(summary, {{"files", files},
+                             {"recordings_without_video", result.recordings_without_video},
+                             {"provenance", provenance.finish()}});
   return result;
 }
 

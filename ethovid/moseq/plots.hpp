@@ -10,7 +10,9 @@
 //   QA/<recording>.png        per keypoint, the share of frames missing and of frames flagged as
 //                             outliers (both interpolated before the fit)
 // With `videos`, or when a pose file names its recording's video (SLEAP), grid movies
-// (grid_movies.hpp) as well.
+// (grid_movies.hpp) as well. plots/plots_summary.json lists the files with the provenance they
+// were drawn from; a second run from the same config, pose files, checkpoint and options, with
+// every file still there, is up to date (skipped) unless `force`.
 #include <filesystem>
 #include <optional>
 #include <vector>
@@ -21,9 +23,13 @@ struct PlotOptions {
   std::filesystem::path project;
   std::optional<std::filesystem::path> videos;  // a folder of the recordings' videos
   int max_syllables = 16;                        // in trajectories and grid movies
+  bool force = false;
 };
 
+inline constexpr const char* kPlotsSummary = "plots/plots_summary.json";
+
 struct PlotResult {
+  bool skipped = false;
   std::vector<std::filesystem::path> files;
   std::vector<std::string> recordings_without_video;
 };

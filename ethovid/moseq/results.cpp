@@ -213,28 +213,42 @@ FittedModel load_fitted_model(const fs::path& project) {
   return m;
 }
 
-ResultsSummary extract_results(const fs::path& project) {
+core::Provenance fitted_model_provenance(const fs::path& project) {
+  const MoseqConfig config = load_moseq_config(project);
+  core::Provenance provenance;
+  provenance.add_input(project / kConfigFile);
+  for (const auto& file : config.pose_files) provenance.add_input(file);
+  if (fs::exists(project / kCheckpointFile)) provenance.add_input(project / kCheckpointFile);
+  return provenance;
+}
+
+ResultsSummary extract_results(const fs::path& project, bool force) {
+  core::Provenance provenance = fitted_model_provenance(project);
+  provenance.set_parameters({{"config_sha256", core::sha256_file(project / kConfigFile)}});
+  ResultsSummary out;
+  out.h5 = project / kResultsH5;
+  out.parquet = project / kResultsParquet;
+  out.stats = project / kSyllableStats;
+  out.summary_path = project / kMoseqSummary;
+  if (!force) {
+    if (auto previous = core::previous_run_if_up_to_date(out.summary_path, provenance, {out.h5, out.parquet, out.stats})) {
+      out.skipped = true;
+      out.summary = std::move(*previous);
+      return out;
+    }
+  }
   const FittedModel model = load_fitted_model(project);
   const MoseqConfig& config = model.config;
   const ModelData& data = model.data;
   const FitState& state = model.state;
   std::int64_t total_frames = 0;
   for (const auto& r : data.recordings) total_frames += r.frames;
-  ResultsSummary out;
   out.recordings = model.recordings;
-  out.h5 = project / kResultsH5;
-  out.parquet = project / kResultsParquet;
-  out.stats = project / kSyllableStats;
-  out.summary_path = project / kMoseqSummary;
   write_h5(out.h5, out.recordings);
   write_parquet_table(out.parquet, out.recordings);
   const auto stats = syllable_stats(out.recordings, config.fps);
   core::write_text_atomically(out.stats, stats_csv(stats, config.fps));
 
-  core::Provenance provenance;
-  provenance.add_input(project / kConfigFile);
-  for (const auto& file : config.pose_files) provenance.add_input(file);
-  provenance.set_parameters({{"config_sha256", state.config_digest}});
   core::Json recordings = core::Json::array();
   for (const auto& r : data.recordings) {
     recordings.push_back({{"name", r.name}, {"source", r.source.string()}, {"frames", r.frames},

@@ -18,6 +18,7 @@
 #include <Eigen/Dense>
 
 #include "ethovid/core/json_file.hpp"
+#include "ethovid/core/provenance.hpp"
 #include "ethovid/moseq/checkpoint.hpp"
 #include "ethovid/moseq/model_data.hpp"
 
@@ -54,6 +55,7 @@ struct FittedModel {
 FittedModel load_fitted_model(const std::filesystem::path& project);
 
 struct ResultsSummary {
+  bool skipped = false;                      // up to date: nothing was recomputed (recordings empty)
   std::vector<RecordingResults> recordings;
   core::Json summary;
   std::filesystem::path h5, parquet, stats, summary_path;
@@ -64,6 +66,12 @@ inline constexpr const char* kResultsParquet = "results.parquet";
 inline constexpr const char* kSyllableStats = "syllable_stats.csv";
 inline constexpr const char* kMoseqSummary = "moseq_summary.json";
 
-ResultsSummary extract_results(const std::filesystem::path& project);
+// What a fitted project's outputs are made from: config.yml, the pose files and checkpoint.h5
+// (path, sha256, size), for their provenance and the up-to-date check.
+core::Provenance fitted_model_provenance(const std::filesystem::path& project);
+
+// Up to date (skipped) when moseq_summary.json was made from the same config, pose files and
+// checkpoint and every output exists, unless `force`.
+ResultsSummary extract_results(const std::filesystem::path& project, bool force = false);
 
 }  // namespace ethovid::moseq

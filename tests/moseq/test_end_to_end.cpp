@@ -39,6 +39,28 @@ TEST(MoseqRun, GeneratedProjectGetsEveryFileAndPlot) {
     EXPECT_GE(image.cols, 300) << plot;
   }
   EXPECT_EQ(out.plots.recordings_without_video, (std::vector<std::string>{"g_animal0", "g_animal1"}));
+  EXPECT_FALSE(out.fitted.skipped || out.results.skipped || out.plots.skipped);
+
+  // The same run again changes nothing; a changed option fits again; --force does it all again.
+  const auto checkpoint_time = fs::last_write_time(o.project / "checkpoint.h5");
+  const PipelineResult again = run_pipeline(o);
+  EXPECT_TRUE(again.fitted.skipped);
+  EXPECT_TRUE(again.results.skipped);
+  EXPECT_TRUE(again.plots.skipped);
+  EXPECT_EQ(again.fitted.fit.iterations, 8);
+  EXPECT_EQ(again.plots.recordings_without_video, out.plots.recordings_without_video);
+  EXPECT_EQ(fs::last_write_time(o.project / "checkpoint.h5"), checkpoint_time);
+  auto r = test::run_ethovid("moseq results '" + o.project.string() + "'");
+  EXPECT_NE(r.output.find("up to date: "), std::string::npos) << r.output;
+  r = test::run_ethovid("moseq fit '" + o.project.string() + "' --ar-iters 4 --full-iters 4 --kappa 1000");
+  EXPECT_NE(r.output.find("up to date: "), std::string::npos) << r.output;
+  o.fit.seed = 3;
+  const PipelineResult reseeded = run_pipeline(o);
+  EXPECT_FALSE(reseeded.fitted.skipped) << "another seed is another fit";
+  EXPECT_FALSE(reseeded.results.skipped) << "a new checkpoint makes new results";
+  EXPECT_FALSE(reseeded.plots.skipped);
+  o.force = true;
+  EXPECT_FALSE(run_pipeline(o).fitted.skipped);
 }
 
 struct Session {
