@@ -6,7 +6,9 @@
 #include <string>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/input_file.hpp"
 #include "ethovid/core/json_file.hpp"
+#include "ethovid/faces/track.hpp"
 
 namespace ethovid::faces {
 
@@ -60,6 +62,7 @@ TrackDetectionRecord parse_detection(const core::Json& d, const LineContext& at)
 }  // namespace
 
 std::vector<TrackRecord> read_tracks_file(const std::filesystem::path& path) {
+  core::require_input_file(path, path.string() + ": tracks file not found");
   std::ifstream in(path);
   if (!in) throw MissingInputError(path.string() + ": tracks file not found");
   std::vector<TrackRecord> tracks;
