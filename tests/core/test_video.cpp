@@ -441,6 +441,24 @@ TEST(VideoErrors, MissingPathsAndDirectories) {
                                  {"is a directory"});
 }
 
+// A still image is one frame with no rate; `ethovid info` never prints a sentinel count.
+TEST(VideoErrors, AStillImageIsOneFrame) {
+  ScratchDir dir;
+  const fs::path image = dir / "still.png";
+  ASSERT_TRUE(cv::imwrite(image.string(), synthetic_frame(3)));
+  const VideoInfo info = probe_video(image.string());
+  EXPECT_EQ(info.frame_count, 1);
+  EXPECT_EQ(info.fps, 0.0);
+  VideoReader reader(image.string());
+  cv::Mat frame;
+  EXPECT_TRUE(reader.read_gray(frame));
+  EXPECT_EQ(frame.cols, kWidth);
+  EXPECT_FALSE(reader.read_gray(frame));
+  const auto cli = ethovid::test::run_ethovid("info " + image.string());
+  EXPECT_EQ(cli.exit_code, 0) << cli.output;
+  EXPECT_NE(cli.output.find("\"frame_count\": 1,"), std::string::npos) << cli.output;
+}
+
 void write_sequence(const fs::path& folder, const std::string& format, int first, int count) {
   fs::create_directories(folder);
   for (int i = 0; i < count; ++i) {
