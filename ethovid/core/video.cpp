@@ -12,6 +12,7 @@
 #include <system_error>
 #include <vector>
 
+#include "ethovid/core/decoder_logs.hpp"
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/image_sequence.hpp"
 
@@ -119,6 +120,7 @@ struct VideoReader::State {
 };
 
 void VideoReader::State::open_capture() {
+  silence_decoder_logs();  // our error below is the one line; FFmpeg's own would precede it
   try {
     capture.open(info.source, cv::CAP_FFMPEG);
   } catch (const cv::Exception& e) {

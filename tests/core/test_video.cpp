@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -415,6 +416,18 @@ TEST(VideoErrors, Mp4CutBeforeItsIndexCannotBeOpened) {
   cut_tail(file, 0.7);  // the moov index is written last, so it is gone
   expect_error<VideoFormatError>([&] { VideoReader reader(file.string()); },
                                  {file.string(), "cannot be opened as a video"});
+}
+
+// FFmpeg's own log lines ("[mov,mp4,... @ 0x...] moov atom not found") must not precede ours.
+TEST(VideoErrors, ACorruptVideoGivesExactlyOneLineOnStderr) {
+  REQUIRE_FFMPEG();
+  ScratchDir dir;
+  const fs::path file = encode(dir, "broken.mp4", 60, "30", "-c:v libx264 -pix_fmt yuv420p");
+  cut_tail(file, 0.7);  // the moov index is written last, so it is gone
+  const auto cli = ethovid::test::run_ethovid("info " + file.string());  // stdout is empty on an error
+  EXPECT_EQ(cli.exit_code, 2) << cli.output;
+  EXPECT_EQ(std::count(cli.output.begin(), cli.output.end(), '\n'), 1) << cli.output;
+  EXPECT_EQ(cli.output.rfind("ethovid: VideoFormatError: " + file.string(), 0), 0u) << cli.output;
 }
 
 TEST(VideoErrors, TextFileNamedMp4) {
