@@ -84,7 +84,7 @@ core::Json parameters_json(const ComputeOptions& o, const std::vector<Roi>& moti
 
 // Runs the eye tracker over the cached pupil crops; `method` receives its calibrated description.
 EyeTrace track_eye(const FrameCache& crops, const Roi& roi, int width, int height,
-                   std::int64_t frames, std::string& method) {
+                   std::int64_t frames, const std::string& source, std::string& method) {
   EyeTracker tracker(roi.rect());
   // The tracker works on full frames; only the ROI of a canvas is ever filled in, by reading
   // frame `t`'s cached crop straight into it.
@@ -101,7 +101,11 @@ EyeTrace track_eye(const FrameCache& crops, const Roi& roi, int width, int heigh
     sample.push_back(blank.clone());
     read_into(frames * i / n_sample, sample.back());
   }
-  tracker.calibrate(sample);
+  try {
+    tracker.calibrate(sample);
+  } catch (const ConfigError& e) {
+    throw ConfigError(source + ": " + e.what());  // the tracker knows the ROI, not the file
+  }
   cv::Mat full = blank.clone();
   for (std::int64_t t = 0; t < frames; ++t) {
     read_into(t, full);
@@ -214,7 +218,7 @@ StageResult compute(const ComputeOptions& options) {
     eye_future = std::async(std::launch::async, [&] {
       const auto start = std::chrono::steady_clock::now();
       EyeTrace trace = track_eye(*pass.pupil_crops, *options.pupil_roi, info.width, info.height,
-                                 pass.frames, eye_method);
+                                 pass.frames, source_name, eye_method);
       eye_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       return trace;
     });
