@@ -353,6 +353,19 @@ StageResult compute(const ComputeOptions& options) {
   parts.statistics = statistics_block(writer.metric_names(), writer.stats(), rows, missing_samples);
   parts.timebase_alignment = timeline.alignment;
   parts.warnings = timeline.warnings;
+  for (std::size_t r = 0; r < motion_rois.size(); ++r) {
+    const int asked = std::min<int>(options.svd_components, models[r].rows * models[r].cols);
+    for (const auto& [kind, model] : {std::pair{"motion", &models[r].motion}, std::pair{"movie", &models[r].movie}}) {
+      if (!*model || (*model)->components() >= asked) continue;
+      const int kept = (*model)->components();
+      parts.warnings.push_back(
+          std::string(kind) + " SVD of " + (r == 0 ? "motion ROI 0" : "roi" + std::to_string(r)) +
+          ": the sampled frames have numerical rank " + std::to_string(kept) + ", so " +
+          std::to_string(kept) + " of " + std::to_string(asked) + " components were kept (" +
+          roi_prefix(r) + kind + "_svd_0.." + std::to_string(kept - 1) +
+          "); the others would be rounding noise and have no column");
+    }
+  }
   parts.outputs = outputs;
   parts.model_info = {
       {"method", "ethovid facemap compute"},
