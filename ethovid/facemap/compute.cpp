@@ -185,7 +185,7 @@ StageResult compute(const ComputeOptions& options) {
   const double fps = options.fps > 0 ? options.fps : info.fps;
   provenance.set_parameters(parameters_json(options, motion_rois, fps));
 
-  prepare_output_dir(options.output_dir);
+  const core::OutputFolder output_folder = prepare_output_dir(options.output_dir);
   if (!options.force) {
     if (auto previous = find_up_to_date(options.output_dir, provenance)) return *previous;
   }

@@ -1,9 +1,13 @@
 #include "ethovid/faces/gallery.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/hash.hpp"
 #include "ethovid/core/image_file.hpp"
+#include "ethovid/core/output_folder.hpp"
 #include "ethovid/core/progress.hpp"
 #include "ethovid/core/provenance.hpp"
 #include "ethovid/core/table.hpp"
@@ -117,7 +121,7 @@ GalleryResult build_gallery(const GalleryOptions& options) {
   for (const auto& e : embeddings) flat.insert(flat.end(), e.begin(), e.end());
   result.embedded = static_cast<std::int64_t>(embeddings.size());
 
-  fs::create_directories(options.output_dir);
+  const core::OutputFolder output_folder(options.output_dir);  // sweeps dead runs' scratch files
   core::Table table;
   table.add(core::Column::string("identity_id", identities));
   table.add(core::Column::string("image_filename", names));
