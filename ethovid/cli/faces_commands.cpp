@@ -67,7 +67,7 @@ void add_faces_commands(CLI::App& app, Runner& run) {
   auto* per_episode = m->add_option("--max-crops-per-episode", h.max_crops_per_episode, "Crops kept in all");
   auto* sampling = m->add_option("--sampling", "uniform, quality-weighted or stratified");
   m->add_option("--models", embed->model_config, "Model config YAML (default: the bundled models)");
-  m->add_flag("--force", embed->force, "Recompute even when the outputs are up to date");
+  m->add_flag("--force", embed->force, "Recompute even when the outputs are up to date, and embed tracks whose summary names another video");
   m->callback([&run, embed, embed_config, save, min_quality, per_track, per_episode, sampling] {
     const std::string sampling_text = sampling->count() ? sampling->as<std::string>() : "";
     const bool save_given = save->count() > 0, quality_given = min_quality->count() > 0;

@@ -280,6 +280,8 @@ EmbedResult embed_faces(const EmbedOptions& o) {
 
   core::Provenance provenance;
   const core::SourceDigest digest = core::digest_video_source(o.video);
+  // Tracks of another video would embed boxes over the wrong faces without any other sign.
+  if (!o.force) check_tracks_match_video(o.tracks_file, o.video, digest.sha256);
   provenance.add_input_digest(o.video, digest.sha256, digest.bytes);
   provenance.add_input(o.tracks_file);
   provenance.add_model("landmarks", models.landmarks.path);
