@@ -98,6 +98,7 @@ void add_faces_commands(CLI::App& app, Runner& run) {
 
   auto chain = std::make_shared<faces::TrackOptions>();
   auto chain_gallery = std::make_shared<std::string>();
+  auto chain_exclude = std::make_shared<std::vector<std::string>>();
   auto chain_config = std::make_shared<std::string>();
   auto* r = group->add_subcommand("run", "The whole chain into one folder: track, embed, cluster "
                                          "(each step skipped when its outputs are up to date)");
@@ -106,10 +107,11 @@ void add_faces_commands(CLI::App& app, Runner& run) {
   r->add_option("--stride", chain->stride, "Detect on every N-th frame")->capture_default_str();
   r->add_option("--config", *chain_config, "YAML config of the embed step (docs/faces.md)");
   r->add_option("--gallery", *chain_gallery, "Folder of known people: one folder of photos per person");
+  r->add_option("--exclude", *chain_exclude, "Gallery folder that is no person, left out (repeatable)");
   r->add_option("--models", chain->model_config, "Model config YAML (default: the bundled models)");
   r->add_flag("--force", chain->force, "Recompute every step");
-  r->callback([&run, chain, chain_gallery, chain_config] {
-    run = [chain, chain_gallery, chain_config] {
+  r->callback([&run, chain, chain_gallery, chain_exclude, chain_config] {
+    run = [chain, chain_gallery, chain_exclude, chain_config] {
       const auto tracked = faces::track_faces(*chain);
       std::cout << (tracked.skipped ? "track:   up to date, " : "track:   ") << tracked.tracks
                 << " tracks\n";
@@ -127,6 +129,7 @@ void add_faces_commands(CLI::App& app, Runner& run) {
       cluster.dir = chain->output_dir;
       cluster.model_config = chain->model_config;
       if (!chain_gallery->empty()) cluster.gallery_dir = *chain_gallery;
+      cluster.gallery_exclude = *chain_exclude;
       const auto grouped = faces::cluster_faces(cluster);
       std::cout << "cluster: " << grouped.identities << " identities -> "
                 << grouped.identities_path.string() << "\n";
@@ -140,6 +143,9 @@ void add_faces_commands(CLI::App& app, Runner& run) {
                                              "identities (identities.json), named from a gallery");
   c->add_option("DIR", cluster->dir, "Output folder of `faces embed` (faces.parquet, tracks.jsonl)")->required();
   c->add_option("--gallery", *cluster_gallery, "Folder of known people: one folder of photos per person");
+  c->add_option("--exclude", cluster->gallery_exclude,
+                "Gallery folder that is no person, left out (repeatable); group_photos, groups, "
+                "unlabeled, unlabelled and unknown always are");
   c->add_option("--threshold", cluster->min_similarity,
                 "Average cosine similarity at which tracks merge")->capture_default_str();
   c->add_option("--gallery-threshold", cluster->gallery_min_similarity,
