@@ -67,7 +67,7 @@ void add_faces_commands(CLI::App& app, Runner& run) {
   auto* per_episode = m->add_option("--max-crops-per-episode", h.max_crops_per_episode, "Crops kept in all");
   auto* sampling = m->add_option("--sampling", "uniform, quality-weighted or stratified");
   m->add_option("--models", embed->model_config, "Model config YAML (default: the bundled models)");
-  m->add_flag("--force", embed->force, "Recompute even when the outputs are up to date");
+  m->add_flag("--force", embed->force, "Recompute even when the outputs are up to date, and embed tracks whose summary names another video");
   m->callback([&run, embed, embed_config, save, min_quality, per_track, per_episode, sampling] {
     const std::string sampling_text = sampling->count() ? sampling->as<std::string>() : "";
     const bool save_given = save->count() > 0, quality_given = min_quality->count() > 0;
@@ -98,6 +98,7 @@ void add_faces_commands(CLI::App& app, Runner& run) {
 
   auto chain = std::make_shared<faces::TrackOptions>();
   auto chain_gallery = std::make_shared<std::string>();
+  auto chain_exclude = std::make_shared<std::vector<std::string>>();
   auto chain_config = std::make_shared<std::string>();
   auto* r = group->add_subcommand("run", "The whole chain into one folder: track, embed, cluster "
                                          "(each step skipped when its outputs are up to date)");
@@ -106,10 +107,11 @@ void add_faces_commands(CLI::App& app, Runner& run) {
   r->add_option("--stride", chain->stride, "Detect on every N-th frame")->capture_default_str();
   r->add_option("--config", *chain_config, "YAML config of the embed step (docs/faces.md)");
   r->add_option("--gallery", *chain_gallery, "Folder of known people: one folder of photos per person");
+  r->add_option("--exclude", *chain_exclude, "Gallery folder that is no person, left out (repeatable)");
   r->add_option("--models", chain->model_config, "Model config YAML (default: the bundled models)");
   r->add_flag("--force", chain->force, "Recompute every step");
-  r->callback([&run, chain, chain_gallery, chain_config] {
-    run = [chain, chain_gallery, chain_config] {
+  r->callback([&run, chain, chain_gallery, chain_exclude, chain_config] {
+    run = [chain, chain_gallery, chain_exclude, chain_config] {
       const auto tracked = faces::track_faces(*chain);
       std::cout << (tracked.skipped ? "track:   up to date, " : "track:   ") << tracked.tracks
                 << " tracks\n";
@@ -127,6 +129,7 @@ void add_faces_commands(CLI::App& app, Runner& run) {
       cluster.dir = chain->output_dir;
       cluster.model_config = chain->model_config;
       if (!chain_gallery->empty()) cluster.gallery_dir = *chain_gallery;
+      cluster.gallery_exclude = *chain_exclude;
       const auto grouped = faces::cluster_faces(cluster);
       std::cout << "cluster: " << grouped.identities << " identities -> "
                 << grouped.identities_path.string() << "\n";
@@ -140,6 +143,9 @@ void add_faces_commands(CLI::App& app, Runner& run) {
                                              "identities (identities.json), named from a gallery");
   c->add_option("DIR", cluster->dir, "Output folder of `faces embed` (faces.parquet, tracks.jsonl)")->required();
   c->add_option("--gallery", *cluster_gallery, "Folder of known people: one folder of photos per person");
+  c->add_option("--exclude", cluster->gallery_exclude,
+                "Gallery folder that is no person, left out (repeatable); group_photos, groups, "
+                "unlabeled, unlabelled and unknown always are");
   c->add_option("--threshold", cluster->min_similarity,
                 "Average cosine similarity at which tracks merge")->capture_default_str();
   c->add_option("--gallery-threshold", cluster->gallery_min_similarity,

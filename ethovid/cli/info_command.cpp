@@ -16,7 +16,9 @@ void add_info_command(CLI::App& app, Runner& run) {
     run = [video] {
       const core::VideoInfo info = core::probe_video(*video);
       core::Json json = {{"source", info.source},
-                         {"frame_count", info.frame_count},
+                         // 0 means the container states no count: say so, not a number.
+                         {"frame_count", info.frame_count > 0 ? core::Json(info.frame_count)
+                                                              : core::Json(nullptr)},
                          {"fps", info.fps},
                          {"width", info.width},
                          {"height", info.height},

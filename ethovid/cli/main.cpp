@@ -1,12 +1,15 @@
 // ethovid: one program, one subcommand per stage. Parses flags, calls exactly one library entry
-// point, maps errors to exit codes: 0 ok, 2 bad input, 3 computation failed.
+// point, maps errors to exit codes: 0 ok, 2 bad input, 3 computation failed, 4 refused or
+// cancelled, 130/143 interrupted by SIGINT/SIGTERM (core/interrupt.hpp).
 #include <iostream>
 
 #include "ethovid/cli/commands.hpp"
 #include "ethovid/core/build_info.hpp"
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/interrupt.hpp"
 
 int main(int argc, char** argv) {
+  ethovid::core::install_interrupt_handlers();
   CLI::App app{"ethovid: video of faces and bodies in, time-aligned analysis-ready data out"};
   app.require_subcommand(1);
   bool verbose = false;

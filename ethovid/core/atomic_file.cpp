@@ -4,6 +4,7 @@
 #include <random>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/scratch_files.hpp"
 
 namespace ethovid::core {
 
@@ -14,7 +15,8 @@ fs::path temp_path_for(const fs::path& destination) {
   // Built by appending: GCC 12 warns falsely (-Wrestrict) on `"." + string + ...` here.
   std::string name(1, '.');
   name += destination.filename().string();
-  name += ".tmp-";
+  // The writer's pid in the name lets a later run sweep what a killed run left (scratch_files.hpp).
+  name += scratch_marker();
   name += std::to_string(rng());
   return destination.parent_path() / name;
 }
@@ -22,6 +24,7 @@ fs::path temp_path_for(const fs::path& destination) {
 void write_atomically(const fs::path& destination,
                       const std::function<void(const fs::path&)>& write) {
   const fs::path temp = temp_path_for(destination);
+  const ScratchFile scratch(temp);  // an interrupt removes it; the rename or the catch otherwise
   try {
     write(temp);
     fs::rename(temp, destination);

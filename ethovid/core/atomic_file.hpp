@@ -8,7 +8,8 @@
 
 namespace ethovid::core {
 
-// A temporary path beside `destination` (same folder, so the rename is atomic).
+// A temporary path beside `destination` (same folder, so the rename is atomic):
+// `.<name>.tmp-<pid>-<random>`. Register it as a ScratchFile while it exists.
 std::filesystem::path temp_path_for(const std::filesystem::path& destination);
 
 // Calls `write(temp_path)`, then renames temp_path to `destination`. If `write` throws, the

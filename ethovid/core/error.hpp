@@ -36,6 +36,8 @@ ETHOVID_ERROR_TYPE(ParquetFormatError, FormatError, 2)
 ETHOVID_ERROR_TYPE(VideoFormatError, FormatError, 2)
 ETHOVID_ERROR_TYPE(FacemapFormatError, FormatError, 2)
 ETHOVID_ERROR_TYPE(ModelFormatError, FormatError, 2)
+// Two inputs that each read fine but do not belong together (tracks made from another video).
+ETHOVID_ERROR_TYPE(InputMismatchError, Error, 2)
 // A path that resolves outside the folder a server may touch (HTTP 403).
 ETHOVID_ERROR_TYPE(AccessError, Error, 2)
 // The computation ran but its result is not trustworthy (exit 3).

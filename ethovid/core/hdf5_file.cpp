@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/input_file.hpp"
 
 namespace ethovid::core {
 
@@ -55,7 +56,7 @@ std::int64_t Hdf5Array::size() const { return count_of(shape); }
 
 Hdf5File::Hdf5File(const std::filesystem::path& path) : path_(path), file_(-1) {
   silence_hdf5();
-  if (!std::filesystem::is_regular_file(path)) throw FormatError(path.string() + " does not exist");
+  require_input_file(path, path.string() + " does not exist");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw FormatError(path.string() + " is not an HDF5 file");
   file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file_ < 0) throw FormatError(path.string() + ": HDF5 cannot open it");

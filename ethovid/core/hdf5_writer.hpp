@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "ethovid/core/scratch_files.hpp"
+
 namespace ethovid::core {
 
 class Hdf5Writer {
@@ -33,6 +35,7 @@ class Hdf5Writer {
   void make_parents(const std::string& path);
 
   std::filesystem::path destination_, temp_;
+  ScratchFile scratch_{temp_};  // an interrupt removes the half-written file
   std::int64_t file_ = -1;
   bool committed_ = false;
 };

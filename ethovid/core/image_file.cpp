@@ -8,7 +8,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "ethovid/core/decoder_logs.hpp"
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/input_file.hpp"
 
 namespace ethovid::core {
 
@@ -22,10 +24,11 @@ bool is_image_file(const std::filesystem::path& path) {
 }
 
 cv::Mat read_image(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) throw MissingInputError(path.string() + ": image not found");
+  require_input_file(path, path.string() + ": image not found");
   cv::Mat image = cv::imread(path.string(), cv::IMREAD_COLOR);
   if (!image.empty()) return image;
   // OpenCV 4.6's imread has no GIF decoder; FFmpeg reads it as a one-frame video.
+  silence_decoder_logs();
   cv::VideoCapture capture(path.string(), cv::CAP_FFMPEG);
   if (capture.isOpened() && capture.read(image) && !image.empty()) return image;
   throw FormatError(path.string() + ": not an image OpenCV or FFmpeg can decode");

@@ -4,10 +4,12 @@
 
 #include "ethovid/core/atomic_file.hpp"
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/input_file.hpp"
 
 namespace ethovid::core {
 
 Json read_json(const std::filesystem::path& path) {
+  require_input_file(path, path.string() + ": file not found");
   std::ifstream in(path);
   if (!in) throw MissingInputError(path.string() + ": file not found");
   try {

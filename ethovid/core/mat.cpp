@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/input_file.hpp"
 #include "ethovid/core/utf8.hpp"
 
 namespace ethovid::core {
@@ -321,7 +322,7 @@ std::optional<std::size_t> count_v5_variables(const fs::path& path, const std::s
 
 PyValue read_mat(const fs::path& path) {
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw MissingInputError(path.string() + ": file not found");
+  require_input_file(path, path.string() + ": file not found");
   const std::string not_mat = path.string() + ": not a MATLAB .mat file (matio cannot open it as "
                                                 "version 4, 5 or 7.3)";
   // matio takes an empty file for a version 4 file without variables.

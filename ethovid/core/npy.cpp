@@ -9,6 +9,7 @@
 
 #include "ethovid/core/atomic_file.hpp"
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/input_file.hpp"
 #include "ethovid/core/pickle.hpp"
 
 namespace ethovid::core {
@@ -230,7 +231,7 @@ struct NpyFile {
 
 NpyFile open_npy(const fs::path& path, const std::string& source) {
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw MissingInputError(source + ": file not found");
+  require_input_file(path, source + ": file not found");
   NpyFile f;
   f.size = fs::file_size(path, ec);
   f.in.open(path, std::ios::binary);

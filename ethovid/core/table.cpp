@@ -14,6 +14,7 @@
 #include "ethovid/core/atomic_file.hpp"
 #include "ethovid/core/duckdb_handle.hpp"
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/scratch_files.hpp"
 
 namespace ethovid::core {
 
@@ -956,6 +957,7 @@ Table read_parquet(const fs::path& path, const std::optional<std::vector<std::st
 struct ParquetStreamWriter::State {
   fs::path path;
   fs::path temp;  // the Parquet file while it is being written
+  std::unique_ptr<ScratchFile> scratch;  // an interrupt removes `temp`
   std::vector<ColumnSpec> schema;
   std::unique_ptr<duck::Database> db;
   std::unique_ptr<duck::Connection> connection;
@@ -993,6 +995,7 @@ ParquetStreamWriter::ParquetStreamWriter(fs::path path, std::vector<ColumnSpec> 
   s.path = std::move(path);
   s.schema = std::move(schema);
   s.temp = fs::absolute(temp_path_for(s.path));
+  s.scratch = std::make_unique<ScratchFile>(s.temp);
   // The COPY would only fail on its own thread, at the first append(); say it here instead.
   if (!fs::is_directory(s.temp.parent_path())) {
     throw Error("could not write " + s.path.string() + ": folder " + s.temp.parent_path().string() +

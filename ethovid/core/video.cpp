@@ -12,6 +12,7 @@
 #include <system_error>
 #include <vector>
 
+#include "ethovid/core/decoder_logs.hpp"
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/image_sequence.hpp"
 
@@ -119,6 +120,7 @@ struct VideoReader::State {
 };
 
 void VideoReader::State::open_capture() {
+  silence_decoder_logs();  // our error below is the one line; FFmpeg's own would precede it
   try {
     capture.open(info.source, cv::CAP_FFMPEG);
   } catch (const cv::Exception& e) {
@@ -140,9 +142,19 @@ void VideoReader::State::open_video() {
   }
   count_exact = container_counts_frames(path);
   open_capture();
-  info.frame_count = std::llround(capture.get(cv::CAP_PROP_FRAME_COUNT));
+  const double reported_count = capture.get(cv::CAP_PROP_FRAME_COUNT);
   info.fps = capture.get(cv::CAP_PROP_FPS);
   if (!std::isfinite(info.fps) || info.fps < 0) info.fps = 0.0;
+  if (cv::haveImageReader(info.source)) {
+    // A still image opens through FFmpeg's image demuxer, which reports no count (INT64_MIN
+    // once rounded) and an invented 25 fps: it is one frame with no rate of its own.
+    info.frame_count = 1;
+    info.fps = 0.0;
+  } else if (std::isfinite(reported_count) && reported_count > 0) {
+    info.frame_count = std::llround(reported_count);
+  } else {
+    info.frame_count = 0;  // unknown until decoded; finish() sets the decoded count
+  }
   info.width = static_cast<int>(capture.get(cv::CAP_PROP_FRAME_WIDTH));
   info.height = static_cast<int>(capture.get(cv::CAP_PROP_FRAME_HEIGHT));
   info.codec = fourcc_text(capture.get(cv::CAP_PROP_FOURCC));

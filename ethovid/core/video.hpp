@@ -15,7 +15,9 @@ namespace ethovid::core {
 
 struct VideoInfo {
   std::string source;        // the path or pattern as given
-  std::int64_t frame_count;  // as the container reports it (image sequences: files counted)
+  // As the container reports it (image sequences: files counted; a still image: 1); 0 when the
+  // container states no count (then known only once the stream is read to its end).
+  std::int64_t frame_count;
   double fps;                // 0 when unknown (image sequences)
   int width;
   int height;

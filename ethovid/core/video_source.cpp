@@ -1,6 +1,7 @@
 #include "ethovid/core/video_source.hpp"
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/input_file.hpp"
 #include "ethovid/core/hash.hpp"
 #include "ethovid/core/image_sequence.hpp"
 
@@ -15,7 +16,7 @@ bool is_image_pattern(const std::string& source) {
 
 std::vector<fs::path> video_source_files(const std::string& source) {
   if (!is_image_pattern(source)) {
-    if (!fs::exists(source)) throw MissingInputError(source + ": video file not found");
+    require_input_file(source, source + ": video file not found");
     return {fs::path(source)};
   }
   const SequencePattern pattern = *parse_sequence_pattern(source);

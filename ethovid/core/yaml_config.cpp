@@ -3,11 +3,12 @@
 #include <algorithm>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/input_file.hpp"
 
 namespace ethovid::core {
 
 YAML::Node load_yaml(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) throw MissingInputError(path.string() + ": config file not found");
+  require_input_file(path, path.string() + ": config file not found");
   try {
     return YAML::LoadFile(path.string());
   } catch (const YAML::Exception& e) {

@@ -10,15 +10,23 @@ namespace ethovid::facemap {
 
 namespace {
 
+constexpr std::int64_t kHeaderSlack = 2;
+
+// `header_slack` is added to the user's --max-frame-mismatch for the container's own count only;
+// the message states both, so `--max-frame-mismatch 0` is reported as 0, not as the sum.
 void check_counts(std::int64_t frames, const core::CameraTimestamps& stamps,
-                  std::int64_t allowed, const std::string& source) {
+                  std::int64_t max_frame_mismatch, std::int64_t header_slack,
+                  const std::string& source) {
   const auto rows = static_cast<std::int64_t>(stamps.time_s.size());
-  if (std::llabs(rows - frames) > allowed) {
-    throw TimestampAlignmentError(stamps.file.filename().string() + " has " +
-                                  std::to_string(rows) + " rows, " + source + " has " +
-                                  std::to_string(frames) + " frames (allowed mismatch " +
-                                  std::to_string(allowed) + "; see --max-frame-mismatch)");
+  if (std::llabs(rows - frames) <= max_frame_mismatch + header_slack) return;
+  std::string allowed = "--max-frame-mismatch " + std::to_string(max_frame_mismatch);
+  if (header_slack > 0) {
+    allowed += ", plus " + std::to_string(header_slack) +
+               " for a container header's frame count, which can be off by that much";
   }
+  throw TimestampAlignmentError(stamps.file.filename().string() + " has " +
+                                std::to_string(rows) + " rows, " + source + " has " +
+                                std::to_string(frames) + " frames (" + allowed + ")");
 }
 
 }  // namespace
@@ -27,8 +35,9 @@ void precheck_alignment(std::int64_t header_frame_count, const AlignmentOptions&
                         const std::string& source) {
   if (!options.timestamps_dir || header_frame_count <= 0) return;
   const auto stamps = core::read_sync_dir(*options.timestamps_dir, options.camera_id);
-  // Containers can misreport their length by a frame or two; allow that here only.
-  check_counts(header_frame_count, stamps, options.max_frame_mismatch + 2, source);
+  // Containers can misreport their length by a frame or two; allow that here only (the decoded
+  // count is checked exactly later).
+  check_counts(header_frame_count, stamps, options.max_frame_mismatch, kHeaderSlack, source);
 }
 
 Timeline align_frames(std::int64_t frame_count, double fps, const AlignmentOptions& options,
@@ -51,7 +60,7 @@ Timeline align_frames(std::int64_t frame_count, double fps, const AlignmentOptio
     return timeline;
   }
   const auto stamps = core::read_sync_dir(*options.timestamps_dir, options.camera_id);
-  check_counts(frame_count, stamps, options.max_frame_mismatch, source);
+  check_counts(frame_count, stamps, options.max_frame_mismatch, 0, source);
   const auto rows = static_cast<std::int64_t>(stamps.time_s.size());
   const std::int64_t kept = std::min(rows, frame_count);
   timeline.time_s.assign(stamps.time_s.begin(), stamps.time_s.begin() + kept);

@@ -8,6 +8,7 @@
 
 #include "ethovid/core/atomic_file.hpp"
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/scratch_files.hpp"
 
 namespace ethovid::facemap {
 
@@ -46,17 +47,20 @@ void RoiBinner::bin(const cv::Mat& frame, std::uint16_t* out) {
 
 FrameCache::FrameCache(const std::filesystem::path& dir, std::size_t bytes_per_frame)
     : path_(core::temp_path_for(dir / "frames.cache")), bytes_per_frame_(bytes_per_frame) {
+  const core::ScratchFile scratch(path_);  // an interrupt before the unlink below removes it
   file_ = std::fopen(path_.c_str(), "w+b");
   if (!file_) {
     throw Error("cannot create the frame cache " + path_.string() + ": " + std::strerror(errno));
   }
+  // Unlinked at once: the open file stays usable (it is only read through this handle), and an
+  // interrupt, a crash or a kill leaves nothing behind (the cache can be tens of MB).
+  std::error_code ignored;
+  std::filesystem::remove(path_, ignored);
   std::setvbuf(file_, nullptr, _IOFBF, 1 << 22);
 }
 
 FrameCache::~FrameCache() {
   if (file_) std::fclose(file_);
-  std::error_code ignored;
-  std::filesystem::remove(path_, ignored);
 }
 
 void FrameCache::append(const void* frame) {

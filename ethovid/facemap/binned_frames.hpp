@@ -40,7 +40,8 @@ class RoiBinner {
 };
 
 // A temporary file of fixed-size frames (binned sums, or raw ROI crops), appended once during the
-// decode pass and read back in ranges. Created hidden in `dir`; removed by the destructor.
+// decode pass and read back in ranges. Created hidden in `dir` and unlinked at once, so it takes
+// disk space only while the object lives and is never left behind.
 class FrameCache {
  public:
   FrameCache(const std::filesystem::path& dir, std::size_t bytes_per_frame);

@@ -84,7 +84,7 @@ core::Json parameters_json(const ComputeOptions& o, const std::vector<Roi>& moti
 
 // Runs the eye tracker over the cached pupil crops; `method` receives its calibrated description.
 EyeTrace track_eye(const FrameCache& crops, const Roi& roi, int width, int height,
-                   std::int64_t frames, std::string& method) {
+                   std::int64_t frames, const std::string& source, std::string& method) {
   EyeTracker tracker(roi.rect());
   // The tracker works on full frames; only the ROI of a canvas is ever filled in, by reading
   // frame `t`'s cached crop straight into it.
@@ -101,7 +101,11 @@ EyeTrace track_eye(const FrameCache& crops, const Roi& roi, int width, int heigh
     sample.push_back(blank.clone());
     read_into(frames * i / n_sample, sample.back());
   }
-  tracker.calibrate(sample);
+  try {
+    tracker.calibrate(sample);
+  } catch (const ConfigError& e) {
+    throw ConfigError(source + ": " + e.what());  // the tracker knows the ROI, not the file
+  }
   cv::Mat full = blank.clone();
   for (std::int64_t t = 0; t < frames; ++t) {
     read_into(t, full);
@@ -181,7 +185,7 @@ StageResult compute(const ComputeOptions& options) {
   const double fps = options.fps > 0 ? options.fps : info.fps;
   provenance.set_parameters(parameters_json(options, motion_rois, fps));
 
-  prepare_output_dir(options.output_dir);
+  const core::OutputFolder output_folder = prepare_output_dir(options.output_dir);
   if (!options.force) {
     if (auto previous = find_up_to_date(options.output_dir, provenance)) return *previous;
   }
@@ -214,7 +218,7 @@ StageResult compute(const ComputeOptions& options) {
     eye_future = std::async(std::launch::async, [&] {
       const auto start = std::chrono::steady_clock::now();
       EyeTrace trace = track_eye(*pass.pupil_crops, *options.pupil_roi, info.width, info.height,
-                                 pass.frames, eye_method);
+                                 pass.frames, source_name, eye_method);
       eye_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       return trace;
     });
@@ -349,6 +353,19 @@ StageResult compute(const ComputeOptions& options) {
   parts.statistics = statistics_block(writer.metric_names(), writer.stats(), rows, missing_samples);
   parts.timebase_alignment = timeline.alignment;
   parts.warnings = timeline.warnings;
+  for (std::size_t r = 0; r < motion_rois.size(); ++r) {
+    const int asked = std::min<int>(options.svd_components, models[r].rows * models[r].cols);
+    for (const auto& [kind, model] : {std::pair{"motion", &models[r].motion}, std::pair{"movie", &models[r].movie}}) {
+      if (!*model || (*model)->components() >= asked) continue;
+      const int kept = (*model)->components();
+      parts.warnings.push_back(
+          std::string(kind) + " SVD of " + (r == 0 ? "motion ROI 0" : "roi" + std::to_string(r)) +
+          ": the sampled frames have numerical rank " + std::to_string(kept) + ", so " +
+          std::to_string(kept) + " of " + std::to_string(asked) + " components were kept (" +
+          roi_prefix(r) + kind + "_svd_0.." + std::to_string(kept - 1) +
+          "); the others would be rounding noise and have no column");
+    }
+  }
   parts.outputs = outputs;
   parts.model_info = {
       {"method", "ethovid facemap compute"},

@@ -629,10 +629,11 @@ void EyeTracker::calibrate_from_rois(const std::vector<cv::Mat>& rois) {
       ys.push_back(d.cy);
     }
     if (radii.empty()) {
-      throw ComputationError(
-          "eye tracker calibration found no dark pupil in the ROI on any of " +
-          std::to_string(rois.size()) +
-          " sample frames; check the pupil ROI (it must contain the dark pupil)");
+      // A pupil ROI with no pupil in it is a wrong input, not a failed computation (exit 2).
+      throw ConfigError("pupil ROI " + std::to_string(roi_.x) + "," + std::to_string(roi_.y) +
+                        "," + std::to_string(roi_.width) + "," + std::to_string(roi_.height) +
+                        " shows no dark pupil on any of " + std::to_string(rois.size()) +
+                        " sample frames; check --pupil-roi (it must contain the dark pupil)");
     }
     // Frames where something else was picked (a closed eye's texture) have a much lower
     // contrast; leave them out of the typical values.

@@ -89,8 +89,8 @@ class EyeTracker {
   EyeTracker& operator=(const EyeTracker&) = delete;
 
   // Learns the pupil's contrast, size, usual place and the noise from CV_8UC1 full frames
-  // spread over the video. ComputationError when none of them shows a dark pupil in the ROI
-  // (wrong ROI, or a bright-pupil video).
+  // spread over the video. ConfigError (bad input) naming the ROI when none of them shows a
+  // dark pupil in it (wrong ROI, or a bright-pupil video).
   void calibrate(const std::vector<cv::Mat>& sample_frames);
 
   // The next frame, CV_8UC1 full frame (CV_8UC3 is converted).

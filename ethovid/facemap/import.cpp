@@ -170,7 +170,7 @@ StageResult import_metrics(const ImportOptions& options) {
                              {"sync_applied", options.alignment.timestamps_dir.has_value()},
                              {"max_frame_mismatch", options.alignment.max_frame_mismatch},
                              {"session_id", options.session_id}});
-  prepare_output_dir(options.output_dir);
+  const core::OutputFolder output_folder = prepare_output_dir(options.output_dir);
   if (!options.force) {
     if (auto previous = find_up_to_date(options.output_dir, provenance)) return *previous;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <string>
 
 #include "ethovid/core/error.hpp"
@@ -67,16 +68,38 @@ Eigen::MatrixXd gram_matrix(const Eigen::Ref<const Eigen::MatrixXf>& a) {
 // Restores orthonormal columns after U = A V / sigma was formed in float, where dividing by the
 // weakest singular values amplifies rounding (Cholesky QR: column j stays in the span of
 // columns 0..j, so the strong components barely move).
-void orthonormalize(Eigen::MatrixXf& u) {
-  Eigen::MatrixXd gram(u.cols(), u.cols());
+//
+// Data of low rank (a small ROI, a short clip, a static scene) still give Gram eigenvalues of
+// rounding size above the floor; their U columns land back in the span of the real ones. The
+// factorisation stops at the first column that keeps less than kMinIndependentShare of its
+// squared norm outside the stronger columns: that column and all weaker ones are beyond the
+// data's numerical rank and are dropped from `u` and `sigma` (components stay strongest first).
+constexpr double kMinIndependentShare = 0.5;
+
+void orthonormalize(Eigen::MatrixXf& u, Eigen::VectorXf& sigma) {
+  const Eigen::Index n = u.cols();
+  Eigen::MatrixXd gram(n, n);
   gram.noalias() = (u.transpose() * u).cast<double>();
-  const Eigen::LLT<Eigen::MatrixXd> cholesky(gram);
-  if (cholesky.info() != Eigen::Success) {
-    throw ComputationError("SVD failed: " + std::to_string(u.cols()) +
-                           " components are numerically dependent");
+  Eigen::MatrixXd lower = Eigen::MatrixXd::Zero(n, n);
+  Eigen::Index rank = 0;
+  for (; rank < n; ++rank) {
+    const Eigen::Index j = rank;
+    const double norm2 = gram(j, j);
+    const double residual = norm2 - lower.row(j).head(j).squaredNorm();
+    if (!(norm2 > 0) || !(residual > kMinIndependentShare * norm2)) break;
+    lower(j, j) = std::sqrt(residual);
+    for (Eigen::Index i = j + 1; i < n; ++i) {
+      lower(i, j) = (gram(i, j) - lower.row(i).head(j).dot(lower.row(j).head(j))) / lower(j, j);
+    }
   }
+  if (rank == 0) {
+    throw ComputationError("SVD failed: no component of the " + std::to_string(n) +
+                           " found is numerically independent");
+  }
+  u.conservativeResize(Eigen::NoChange, rank);
+  sigma.conservativeResize(rank);
   // U L^-T: solve X L^T = U in place.
-  const Eigen::MatrixXf upper = cholesky.matrixU().toDenseMatrix().cast<float>();
+  const Eigen::MatrixXf upper = lower.topLeftCorner(rank, rank).transpose().cast<float>();
   upper.triangularView<Eigen::Upper>().solveInPlace<Eigen::OnTheRight>(u);
 }
 
@@ -87,8 +110,9 @@ SvdBasis truncated_svd(const Eigen::Ref<const Eigen::MatrixXf>& data, int k) {
   // U = A V diag(1/sigma): the left singular vectors matching the right vectors V.
   Eigen::MatrixXf u(data.rows(), top.sigma.size());
   u.noalias() = data * (top.vectors * top.sigma.cwiseInverse().asDiagonal());
-  orthonormalize(u);
-  return {std::move(u), top.sigma};
+  Eigen::VectorXf sigma = top.sigma;
+  orthonormalize(u, sigma);
+  return {std::move(u), std::move(sigma)};
 }
 
 IncrementalSvd::IncrementalSvd(Eigen::Index pixels, int max_components, int chunk_components)
@@ -136,7 +160,7 @@ void IncrementalSvd::add_chunk(const Eigen::Ref<const Eigen::MatrixXf>& chunk) {
 
 SvdBasis IncrementalSvd::finish() const {
   SvdBasis result{basis_, values_};
-  if (chunks_ > 1) orthonormalize(result.components);
+  if (chunks_ > 1) orthonormalize(result.components, result.singular_values);
   for (Eigen::Index j = 0; j < result.components.cols(); ++j) {
     Eigen::Index at = 0;
     result.components.col(j).cwiseAbs().maxCoeff(&at);

@@ -46,7 +46,9 @@ class IncrementalSvd {
 
 // Top `k` left singular vectors and values of `data` (pixels x n) through the n x n Gram matrix
 // (float products summed in double, eigen-solved in double). Components whose eigenvalue is below
-// 1e-10 of the largest (singular value below 1e-5 of the largest) are dropped as rounding noise.
+// 1e-10 of the largest (singular value below 1e-5 of the largest) are dropped as rounding noise,
+// and so are components beyond the data's numerical rank (a left vector that falls back into the
+// span of the stronger ones), so fewer than `k` may come back.
 SvdBasis truncated_svd(const Eigen::Ref<const Eigen::MatrixXf>& data, int k);
 
 }  // namespace ethovid::facemap

@@ -1,6 +1,7 @@
 #include "ethovid/facemap/proc_file.hpp"
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/input_file.hpp"
 #include "ethovid/core/mat.hpp"
 #include "ethovid/core/npy.hpp"
 
@@ -9,7 +10,7 @@ namespace ethovid::facemap {
 namespace fs = std::filesystem;
 
 ProcFile::ProcFile(const fs::path& path) : path_(path) {
-  if (!fs::exists(path)) throw MissingInputError(path.string() + ": Facemap output not found");
+  core::require_input_file(path, path.string() + ": Facemap output not found");
   const std::string ext = path.extension().string();
   if (ext == ".npy") {
     root_ = core::load_npy(path);

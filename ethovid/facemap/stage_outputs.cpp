@@ -6,12 +6,8 @@ namespace ethovid::facemap {
 
 namespace fs = std::filesystem;
 
-void prepare_output_dir(const fs::path& output_dir) {
-  std::error_code ec;
-  fs::create_directories(output_dir, ec);
-  if (ec || !fs::is_directory(output_dir)) {
-    throw Error("cannot create output folder " + output_dir.string() + ": " + ec.message());
-  }
+core::OutputFolder prepare_output_dir(const fs::path& output_dir) {
+  return core::OutputFolder(output_dir);
 }
 
 std::optional<StageResult> find_up_to_date(const fs::path& output_dir,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ethovid/core/json_file.hpp"
+#include "ethovid/core/output_folder.hpp"
 #include "ethovid/core/provenance.hpp"
 #include "ethovid/facemap/facemap.hpp"
 
@@ -31,8 +32,9 @@ struct SummaryParts {
 StageResult write_summary(const std::filesystem::path& output_dir, const SummaryParts& parts,
                           const core::Provenance& provenance, std::int64_t rows);
 
-// Creates the output folder (MissingInputError-free: a folder that cannot be made is an Error
-// naming it).
-void prepare_output_dir(const std::filesystem::path& output_dir);
+// Creates the output folder (a folder that cannot be made is an Error naming it) and sweeps dead
+// runs' scratch files from it; the folder goes again if the run fails before writing into it
+// (core/output_folder.hpp). Keep the result alive until the run ends.
+core::OutputFolder prepare_output_dir(const std::filesystem::path& output_dir);
 
 }  // namespace ethovid::facemap

@@ -52,6 +52,7 @@ std::map<std::string, std::vector<float>> gallery_centroids(const ClusterOptions
   g.images_dir = *o.gallery_dir;
   g.output_dir = o.dir / "gallery";
   g.model_config = o.model_config;
+  g.exclude = o.gallery_exclude;
   const GalleryResult built = build_gallery(g);
   std::map<std::string, std::vector<std::vector<float>>> photos;
   for (auto& row : read_gallery_table(built.table_path)) photos[row.identity].push_back(std::move(row.embedding));

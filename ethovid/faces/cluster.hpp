@@ -8,6 +8,8 @@
 // numbered 1.. by screen time, longest first.
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "ethovid/core/json_file.hpp"
 
@@ -16,6 +18,7 @@ namespace ethovid::faces {
 struct ClusterOptions {
   std::filesystem::path dir;  // holds faces.parquet, faces_summary.json (and tracks.jsonl)
   std::optional<std::filesystem::path> gallery_dir;  // a folder per known person
+  std::vector<std::string> gallery_exclude;  // gallery folders that are no person (GalleryOptions::exclude)
   std::filesystem::path model_config;  // for the gallery; empty: the bundled models
   double min_similarity = 0.45;  // average-linkage merge threshold (cosine of pooled embeddings)
   double gallery_min_similarity = 0.4;  // below this best match an identity is "unknown"

@@ -18,7 +18,9 @@
 #include "ethovid/core/elapsed.hpp"
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/npy.hpp"
+#include "ethovid/core/output_folder.hpp"
 #include "ethovid/core/provenance.hpp"
+#include "ethovid/core/scratch_files.hpp"
 #include "ethovid/core/table.hpp"
 #include "ethovid/core/video.hpp"
 #include "ethovid/core/video_source.hpp"
@@ -46,6 +48,7 @@ constexpr int kEmbedBatch = 16;
 class CropStore {
  public:
   explicit CropStore(const fs::path& dir) : path_(core::temp_path_for(dir / "crops.cache")) {
+    const core::ScratchFile scratch(path_);  // an interrupt before the unlink below removes it
     file_ = std::fopen(path_.c_str(), "w+b");
     if (!file_) throw Error("cannot create " + path_.string());
     // Unlinked at once: the open file stays usable, and a crash leaves nothing behind.
@@ -277,6 +280,8 @@ EmbedResult embed_faces(const EmbedOptions& o) {
 
   core::Provenance provenance;
   const core::SourceDigest digest = core::digest_video_source(o.video);
+  // Tracks of another video would embed boxes over the wrong faces without any other sign.
+  if (!o.force) check_tracks_match_video(o.tracks_file, o.video, digest.sha256);
   provenance.add_input_digest(o.video, digest.sha256, digest.bytes);
   provenance.add_input(o.tracks_file);
   provenance.add_model("landmarks", models.landmarks.path);
@@ -286,7 +291,7 @@ EmbedResult embed_faces(const EmbedOptions& o) {
   EmbedResult result;
   result.faces_path = o.output_dir / kFacesJsonl;
   result.summary_path = o.output_dir / kFacesSummary;
-  fs::create_directories(o.output_dir);
+  const core::OutputFolder output_folder(o.output_dir);  // sweeps dead runs' scratch files
   if (!o.force) {
     if (auto previous = core::previous_run_if_up_to_date(
             result.summary_path, provenance,

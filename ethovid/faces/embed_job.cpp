@@ -7,6 +7,7 @@
 #include <set>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/input_file.hpp"
 #include "ethovid/faces/embed.hpp"
 #include "ethovid/faces/track.hpp"
 
@@ -39,7 +40,7 @@ std::string text_field(const core::Json& body, const char* key) {
 }
 
 fs::path existing_file(const fs::path& path, const char* what) {
-  if (!fs::is_regular_file(path)) throw MissingInputError(std::string(what) + " " + path.string() + " does not exist");
+  core::require_input_file(path, std::string(what) + " " + path.string() + " does not exist");
   return path;
 }
 

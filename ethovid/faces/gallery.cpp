@@ -1,9 +1,13 @@
 #include "ethovid/faces/gallery.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/hash.hpp"
 #include "ethovid/core/image_file.hpp"
+#include "ethovid/core/output_folder.hpp"
 #include "ethovid/core/progress.hpp"
 #include "ethovid/core/provenance.hpp"
 #include "ethovid/core/table.hpp"
@@ -30,22 +34,42 @@ std::vector<fs::path> sorted_images(const fs::path& dir) {
   return images;
 }
 
+// Folder names that hold photos of no single person (a shared data set's `group_photos`): never an
+// identity, whether or not --exclude names them. Compared case-insensitively.
+constexpr std::array<const char*, 5> kUnlabelledFolders = {"group_photos", "groups", "unlabeled",
+                                                           "unlabelled", "unknown"};
+
+bool is_unlabelled_folder(std::string name) {
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return std::find(kUnlabelledFolders.begin(), kUnlabelledFolders.end(), name) != kUnlabelledFolders.end();
+}
+
+// Up to this many images each get their own provenance entry; above it one digest of the sorted
+// (relative path, sha256) list stands for them, so the summary stays readable for a large set.
+constexpr std::size_t kImagesListedInProvenance = 100;
+
 std::string identity_from_name(const std::string& name) {
   const auto end = name.find_first_of(".-_");
   return name.substr(0, end);
 }
 
 // Folder per identity when there are such folders; otherwise identities from file names.
-std::vector<LabelledImage> list_gallery(const fs::path& root, const std::vector<std::string>& exclude) {
+// `left_out` receives the folders with images that are not identities (excluded or unlabelled).
+std::vector<LabelledImage> list_gallery(const fs::path& root, const std::vector<std::string>& exclude,
+                                        std::vector<std::string>& left_out) {
   if (!fs::is_directory(root)) throw MissingInputError(root.string() + ": not a folder");
   std::vector<fs::path> folders;
   for (const auto& entry : fs::directory_iterator(root)) {
-    const bool excluded = std::find(exclude.begin(), exclude.end(),
-                                    entry.path().filename().string()) != exclude.end();
-    if (entry.is_directory() && !excluded && !sorted_images(entry.path()).empty()) {
+    if (!entry.is_directory() || sorted_images(entry.path()).empty()) continue;
+    const std::string name = entry.path().filename().string();
+    const bool excluded = std::find(exclude.begin(), exclude.end(), name) != exclude.end();
+    if (excluded || is_unlabelled_folder(name)) {
+      left_out.push_back(name);
+    } else {
       folders.push_back(entry.path());
     }
   }
+  std::sort(left_out.begin(), left_out.end());
   std::sort(folders.begin(), folders.end());
   std::vector<LabelledImage> images;
   if (!folders.empty()) {
@@ -68,13 +92,27 @@ std::vector<LabelledImage> list_gallery(const fs::path& root, const std::vector<
 }  // namespace
 
 GalleryResult build_gallery(const GalleryOptions& options) {
-  const std::vector<LabelledImage> images = list_gallery(options.images_dir, options.exclude);
+  std::vector<std::string> left_out;
+  const std::vector<LabelledImage> images = list_gallery(options.images_dir, options.exclude, left_out);
   const fs::path config_file =
       options.model_config.empty() ? vision::default_model_config_path() : options.model_config;
   const vision::ModelConfig config = vision::load_model_config(config_file);
   vision::FaceAnalyzer analyzer(config);
 
   core::Provenance provenance;
+  if (images.size() <= kImagesListedInProvenance) {
+    for (const auto& image : images) provenance.add_input(image.path);
+  } else {
+    std::string listing;
+    std::uintmax_t bytes = 0;
+    for (const auto& image : images) {
+      listing += image.relative + "\t" + core::sha256_file(image.path) + "\n";
+      bytes += fs::file_size(image.path);
+    }
+    provenance.add_input_digest(options.images_dir.string() + " (" + std::to_string(images.size()) +
+                                    " images; sha256 of the sorted lines 'relative path<TAB>sha256')",
+                                core::sha256_bytes(listing), bytes);
+  }
   provenance.add_model("detector", config.detector.path);
   provenance.add_model("landmarks", config.landmarks.path);
   provenance.add_model("embedding", config.embedding.path);
@@ -117,7 +155,7 @@ GalleryResult build_gallery(const GalleryOptions& options) {
   for (const auto& e : embeddings) flat.insert(flat.end(), e.begin(), e.end());
   result.embedded = static_cast<std::int64_t>(embeddings.size());
 
-  fs::create_directories(options.output_dir);
+  const core::OutputFolder output_folder(options.output_dir);  // sweeps dead runs' scratch files
   core::Table table;
   table.add(core::Column::string("identity_id", identities));
   table.add(core::Column::string("image_filename", names));
@@ -134,6 +172,7 @@ GalleryResult build_gallery(const GalleryOptions& options) {
                     {"embedding_dim", dim},
                     {"images_per_identity", per_identity},
                     {"without_face", result.without_face},
+                    {"left_out_folders", left_out},
                     {"output_path", result.table_path.string()},
                     {"provenance", provenance.finish()}};
   result.summary_path = options.output_dir / kGallerySummary;

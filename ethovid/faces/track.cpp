@@ -10,6 +10,7 @@
 #include "ethovid/core/atomic_file.hpp"
 #include "ethovid/core/elapsed.hpp"
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/output_folder.hpp"
 #include "ethovid/core/provenance.hpp"
 #include "ethovid/core/video.hpp"
 #include "ethovid/core/video_source.hpp"
@@ -98,7 +99,7 @@ TrackResult track_faces(const TrackOptions& options) {
   TrackResult result;
   result.tracks_path = options.output_dir / kTracksFile;
   result.summary_path = options.output_dir / kTrackSummaryFile;
-  fs::create_directories(options.output_dir);
+  const core::OutputFolder output_folder(options.output_dir);  // sweeps dead runs' scratch files
   if (!options.force) {
     if (auto previous = core::previous_run_if_up_to_date(result.summary_path, provenance, {result.tracks_path})) {
       result.skipped = true;

@@ -6,7 +6,9 @@
 #include <string>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/input_file.hpp"
 #include "ethovid/core/json_file.hpp"
+#include "ethovid/faces/track.hpp"
 
 namespace ethovid::faces {
 
@@ -60,6 +62,7 @@ TrackDetectionRecord parse_detection(const core::Json& d, const LineContext& at)
 }  // namespace
 
 std::vector<TrackRecord> read_tracks_file(const std::filesystem::path& path) {
+  core::require_input_file(path, path.string() + ": tracks file not found");
   std::ifstream in(path);
   if (!in) throw MissingInputError(path.string() + ": tracks file not found");
   std::vector<TrackRecord> tracks;
@@ -92,6 +95,36 @@ std::vector<TrackRecord> read_tracks_file(const std::filesystem::path& path) {
     tracks.push_back(std::move(track));
   }
   return tracks;
+}
+
+}  // namespace ethovid::faces
+
+namespace ethovid::faces {
+
+std::optional<std::string> tracked_video_sha256(const std::filesystem::path& tracks_file) {
+  const std::filesystem::path summary = tracks_file.parent_path() / kTrackSummaryFile;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(summary, ec)) return std::nullopt;
+  const core::Json json = core::read_json(summary);
+  const core::Json* inputs = nullptr;
+  if (json.contains("provenance") && json["provenance"].contains("inputs")) {
+    inputs = &json["provenance"]["inputs"];
+  }
+  if (inputs == nullptr || !inputs->is_array() || inputs->empty() ||
+      !(*inputs)[0].contains("sha256") || !(*inputs)[0]["sha256"].is_string()) {
+    throw FormatError(summary.string() + ": provenance.inputs[0].sha256 (the tracked video's) is missing");
+  }
+  return (*inputs)[0]["sha256"].get<std::string>();
+}
+
+void check_tracks_match_video(const std::filesystem::path& tracks_file, const std::string& video,
+                              const std::string& video_sha256) {
+  const auto tracked = tracked_video_sha256(tracks_file);
+  if (!tracked || *tracked == video_sha256) return;
+  throw InputMismatchError(tracks_file.string() + " was made from another video: " +
+                           (tracks_file.parent_path() / kTrackSummaryFile).string() +
+                           " records sha256 " + *tracked + ", " + video + " has sha256 " +
+                           video_sha256 + " (--force embeds anyway)");
 }
 
 }  // namespace ethovid::faces

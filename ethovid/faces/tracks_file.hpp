@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace ethovid::faces {
@@ -24,5 +25,15 @@ struct TrackRecord {
 // mistyped field, a box with x2 <= x1 or y2 <= y1, detections out of frame order, or a track id
 // given twice. MissingInputError when the file does not exist.
 std::vector<TrackRecord> read_tracks_file(const std::filesystem::path& path);
+
+// The sha256 of the video that `faces track` recorded in the faces_track_summary.json beside
+// `tracks_file` (its provenance's first input), or nullopt when there is no such summary (tracks
+// made by other tools). FormatError when the summary is there but unreadable.
+std::optional<std::string> tracked_video_sha256(const std::filesystem::path& tracks_file);
+
+// InputMismatchError naming both files and both hashes when the tracks beside their summary were
+// made from a video other than the one whose sha256 is `video_sha256`.
+void check_tracks_match_video(const std::filesystem::path& tracks_file, const std::string& video,
+                              const std::string& video_sha256);
 
 }  // namespace ethovid::faces

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -417,6 +418,18 @@ TEST(VideoErrors, Mp4CutBeforeItsIndexCannotBeOpened) {
                                  {file.string(), "cannot be opened as a video"});
 }
 
+// FFmpeg's own log lines ("[mov,mp4,... @ 0x...] moov atom not found") must not precede ours.
+TEST(VideoErrors, ACorruptVideoGivesExactlyOneLineOnStderr) {
+  REQUIRE_FFMPEG();
+  ScratchDir dir;
+  const fs::path file = encode(dir, "broken.mp4", 60, "30", "-c:v libx264 -pix_fmt yuv420p");
+  cut_tail(file, 0.7);  // the moov index is written last, so it is gone
+  const auto cli = ethovid::test::run_ethovid("info " + file.string());  // stdout is empty on an error
+  EXPECT_EQ(cli.exit_code, 2) << cli.output;
+  EXPECT_EQ(std::count(cli.output.begin(), cli.output.end(), '\n'), 1) << cli.output;
+  EXPECT_EQ(cli.output.rfind("ethovid: VideoFormatError: " + file.string(), 0), 0u) << cli.output;
+}
+
 TEST(VideoErrors, TextFileNamedMp4) {
   ScratchDir dir;
   const fs::path file = dir / "notes.mp4";
@@ -439,6 +452,24 @@ TEST(VideoErrors, MissingPathsAndDirectories) {
                                   {"no file in", "matches the pattern"});
   expect_error<VideoFormatError>([&] { VideoReader reader(dir.path().string()); },
                                  {"is a directory"});
+}
+
+// A still image is one frame with no rate; `ethovid info` never prints a sentinel count.
+TEST(VideoErrors, AStillImageIsOneFrame) {
+  ScratchDir dir;
+  const fs::path image = dir / "still.png";
+  ASSERT_TRUE(cv::imwrite(image.string(), synthetic_frame(3)));
+  const VideoInfo info = probe_video(image.string());
+  EXPECT_EQ(info.frame_count, 1);
+  EXPECT_EQ(info.fps, 0.0);
+  VideoReader reader(image.string());
+  cv::Mat frame;
+  EXPECT_TRUE(reader.read_gray(frame));
+  EXPECT_EQ(frame.cols, kWidth);
+  EXPECT_FALSE(reader.read_gray(frame));
+  const auto cli = ethovid::test::run_ethovid("info " + image.string());
+  EXPECT_EQ(cli.exit_code, 0) << cli.output;
+  EXPECT_NE(cli.output.find("\"frame_count\": 1,"), std::string::npos) << cli.output;
 }
 
 void write_sequence(const fs::path& folder, const std::string& format, int first, int count) {

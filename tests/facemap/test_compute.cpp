@@ -272,6 +272,8 @@ TEST_F(ComputeSmallVideo, WrongTimestampCountIsAnAlignmentError) {
   } catch (const TimestampAlignmentError& e) {
     EXPECT_NE(std::string(e.what()).find("237"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("240"), std::string::npos) << e.what();
+    // The user's setting is reported as given, the header's slack separately.
+    EXPECT_NE(std::string(e.what()).find("--max-frame-mismatch 0,"), std::string::npos) << e.what();
   }
   options_.alignment.max_frame_mismatch = 3;
   const StageResult result = compute(options_);
@@ -303,6 +305,43 @@ TEST_F(ComputeSmallVideo, ImageSequenceNeedsFpsOrTimestamps) {
   const StageResult result = compute(options_);
   EXPECT_EQ(result.rows, 20);
   EXPECT_EQ(result.summary["session_id"], "frames");
+}
+
+// A short clip that cycles through three images has rank 2 once centred: asking for 12 SVD
+// components must keep what the data hold, warn, and keep masks and columns in agreement.
+TEST(ComputeLowRankVideo, ComponentsBeyondTheRankAreDroppedWithAWarning) {
+  ScratchDir dir;
+  const fs::path video = dir / "cycle.mkv";
+  {
+    cv::VideoWriter writer(video.string(), cv::VideoWriter::fourcc('F', 'F', 'V', '1'), 30, {64, 48}, false);
+    ASSERT_TRUE(writer.isOpened());
+    std::vector<cv::Mat> images;
+    for (int i = 0; i < 3; ++i) {
+      cv::Mat image(48, 64, CV_8UC1, cv::Scalar(60));
+      cv::rectangle(image, cv::Rect(8 + 12 * i, 10, 14, 20), cv::Scalar(200), cv::FILLED);
+      images.push_back(image);
+    }
+    for (int t = 0; t < 60; ++t) writer.write(images[t % 3]);
+  }
+  ComputeOptions options;
+  options.video = video.string();
+  options.output_dir = dir / "out";
+  options.motion_rois = {{0, 0, 64, 48}};
+  options.svd_components = 12;
+  const StageResult result = compute(options);
+  const core::Table table = core::read_parquet(result.table_path);
+  const core::NdArray masks = core::read_npy(dir / "out" / "movie_svd_masks.npy");
+  const std::int64_t kept = masks.shape.back();
+  EXPECT_GE(kept, 1);
+  EXPECT_LT(kept, 12);
+  EXPECT_TRUE(table.has("movie_svd_" + std::to_string(kept - 1)));
+  EXPECT_FALSE(table.has("movie_svd_" + std::to_string(kept)));
+  bool warned = false;
+  for (const auto& w : result.summary["warnings"]) {
+    warned = warned || w.get<std::string>().find("movie SVD of motion ROI 0: the sampled frames have numerical rank " +
+                                                 std::to_string(kept)) != std::string::npos;
+  }
+  EXPECT_TRUE(warned) << result.summary["warnings"].dump();
 }
 
 // The CLI: exit codes and one-line errors.

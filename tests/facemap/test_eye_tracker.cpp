@@ -306,11 +306,17 @@ TEST(EyeTracker, RoiOutsideTheFrameIsAConfigError) {
   EXPECT_THROW(EyeTracker(cv::Rect(0, 0, 4, 4)), ethovid::ConfigError);
 }
 
-TEST(EyeTracker, NoPupilInCalibrationIsAComputationError) {
+TEST(EyeTracker, NoPupilInCalibrationIsABadInputNamingTheRoi) {
   cv::Mat frame(120, 160, CV_8UC1);
   cv::randn(frame, 128, 3);
   EyeTracker tracker(cv::Rect(20, 20, 100, 80));
-  EXPECT_THROW(tracker.calibrate({frame, frame}), ethovid::ComputationError);
+  try {
+    tracker.calibrate({frame, frame});
+    FAIL() << "calibration on a pupil-less ROI must throw";
+  } catch (const ethovid::ConfigError& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+    EXPECT_NE(std::string(e.what()).find("pupil ROI 20,20,100,80"), std::string::npos) << e.what();
+  }
 }
 
 TEST(EyeTracker, FeaturelessFrameHasNoPupil) {

@@ -107,6 +107,32 @@ TEST(IncrementalSvd, ColumnsAreOrthonormalAndSignsFixed) {
   }
 }
 
+// Exactly rank-3 data (a small static ROI on a short clip): the Gram matrix's rounding gives
+// spurious eigenvalues above the floor, whose U columns fall back into the rank-3 span. They are
+// dropped, not reported as a failed SVD; what is kept is orthonormal and spans the data.
+TEST(IncrementalSvd, ComponentsBeyondTheNumericalRankAreDropped) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal;
+  Eigen::MatrixXf left(60, 3), right(3, 40);
+  for (int i = 0; i < left.size(); ++i) left.data()[i] = normal(rng);
+  for (int i = 0; i < right.size(); ++i) right.data()[i] = normal(rng);
+  const Eigen::MatrixXf data = left * right;
+  for (int chunks : {1, 2}) {
+    IncrementalSvd svd(60, 12, 12);
+    for (int c = 0; c < chunks; ++c) svd.add_chunk(data.middleCols(c * 20, 40 / chunks));
+    const SvdBasis basis = svd.finish();
+    const Eigen::Index k = basis.components.cols();
+    EXPECT_GE(k, 3) << chunks;
+    EXPECT_LT(k, 12) << chunks;
+    EXPECT_EQ(basis.singular_values.size(), k);
+    const Eigen::MatrixXd u = basis.components.cast<double>();
+    EXPECT_LT((u.transpose() * u - Eigen::MatrixXd::Identity(k, k)).cwiseAbs().maxCoeff(), 1e-3);
+    const Eigen::MatrixXd a = data.cast<double>();
+    EXPECT_LT((a - u * (u.transpose() * a)).norm() / a.norm(), 1e-3) << chunks;
+  }
+  EXPECT_NO_THROW(truncated_svd(data, 12));
+}
+
 TEST(IncrementalSvd, NonFiniteDataIsAComputationError) {
   Eigen::MatrixXf data = synthetic_data(50, 20, 3, 2);
   data(7, 4) = std::numeric_limits<float>::infinity();

@@ -10,6 +10,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/hash.hpp"
 #include "ethovid/core/json_file.hpp"
 #include "ethovid/core/npy.hpp"
 #include "ethovid/core/table.hpp"
@@ -92,6 +93,41 @@ TEST(FacesEmbed, BoxesOutsideTheFrameAndFramesBeyondTheVideo) {
       R"({"track_id": 4, "detections": [{"frame_idx": 60, "bbox": [0.1, 0.1, 0.5, 0.5]}]})" "\n");
   o.force = true;
   test::expect_error<FormatError>([&] { embed_faces(o); }, {"late.jsonl", "frame 60", "6 frames"});
+}
+
+TEST(FacesEmbed, TracksOfAnotherVideoAreRefusedUnlessForced) {
+  test::ScratchDir dir;
+  const fs::path video = dir / "grey.avi";
+  cv::VideoWriter writer(video.string(), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10, {96, 64});
+  for (int i = 0; i < 4; ++i) writer.write(cv::Mat(64, 96, CV_8UC3, cv::Scalar(90, 90, 90)));
+  writer.release();
+  EmbedOptions o;
+  o.video = video.string();
+  o.output_dir = dir / "out";
+  o.tracks_file = write_text(dir, "tracks.jsonl",
+      R"({"track_id": 1, "detections": [{"frame_idx": 1, "bbox": [0.1, 0.1, 0.5, 0.5], "conf": 0.9}]})" "\n");
+  const std::string other(64, 'a');
+  write_text(dir, "faces_track_summary.json",
+             R"({"provenance": {"inputs": [{"path": "other.mp4", "sha256": ")" + other + R"(", "bytes": 1}]}})");
+  try {
+    embed_faces(o);
+    FAIL() << "tracks of another video must be refused";
+  } catch (const InputMismatchError& e) {
+    const std::string message = e.what();
+    for (const std::string& part : {o.tracks_file.string(), std::string("faces_track_summary.json"),
+                                    other, video.string(), core::sha256_file(video)}) {
+      EXPECT_NE(message.find(part), std::string::npos) << message << " lacks " << part;
+    }
+    EXPECT_EQ(e.exit_code(), 2);
+  }
+  EXPECT_FALSE(fs::exists(o.output_dir));
+  o.force = true;
+  EXPECT_EQ(embed_faces(o).candidates, 1);
+  // The summary of this very video passes without --force.
+  write_text(dir, "faces_track_summary.json",
+             R"({"provenance": {"inputs": [{"path": "grey.avi", "sha256": ")" + core::sha256_file(video) + R"("}]}})");
+  o.force = false;
+  EXPECT_NO_THROW(embed_faces(o));
 }
 
 TEST(FacesEmbed, TalkingHeadArtifactsHoldTheReferenceChecks) {

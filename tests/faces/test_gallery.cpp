@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/hash.hpp"
 #include "ethovid/core/image_file.hpp"
 #include "ethovid/core/json_file.hpp"
 #include "ethovid/core/table.hpp"
@@ -52,6 +53,27 @@ TEST(FacesGallery, FolderWithoutFacesIsBadInputNamingTheCount) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("no face found in any of its 2 images"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir / "out/gallery.parquet"));
+}
+
+// Unlabelled and --exclude'd folders are no person; every embedded image is in the provenance.
+TEST(FacesGallery, GroupPhotosAndExcludedFoldersAreNoPersonAndInputsAreRecorded) {
+  test::ScratchDir dir;
+  for (const char* person : {"alice", "bob", "group_photos", "extras"}) {
+    fs::create_directories(dir / "set" / person);
+    cv::Mat image(112, 112, CV_8UC3);
+    cv::randu(image, 0, 255);
+    cv::imwrite((dir / "set" / person / "1.png").string(), image);
+  }
+  const auto r = test::run_ethovid("faces gallery '" + (dir / "set").string() + "' --assume-cropped --exclude extras --output '" +
+                                   (dir / "out").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto summary = core::read_json(dir / "out" / "gallery_summary.json");
+  EXPECT_EQ(summary["images"], 2) << summary.dump();
+  EXPECT_EQ(summary["left_out_folders"], core::Json({"extras", "group_photos"}));
+  const auto& inputs = summary["provenance"]["inputs"];
+  ASSERT_EQ(inputs.size(), 2u) << inputs.dump();
+  EXPECT_EQ(inputs[0]["sha256"], core::sha256_file(dir / "set/alice/1.png"));
+  EXPECT_NE(inputs[1]["path"].get<std::string>().find("bob"), std::string::npos);
 }
 
 TEST(FacesGallery, EmptyFolderAndMissingTableAreBadInput) {
