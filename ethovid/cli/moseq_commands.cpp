@@ -4,6 +4,7 @@
 
 #include "ethovid/cli/commands.hpp"
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/interrupt.hpp"
 #include "ethovid/moseq/fit.hpp"
 #include "ethovid/moseq/kappa_search.hpp"
 #include "ethovid/moseq/noise_calibration.hpp"
@@ -21,6 +22,10 @@ bool no_values(const CLI::Option& option) {
   const auto& results = option.results();
   return std::all_of(results.begin(), results.end(), [](const std::string& r) { return r.empty(); });
 }
+
+// A fit's checkpoints outlive an interrupt: say how to go on from them.
+constexpr const char* kInterruptedFit =
+    "ethovid: interrupted; the last checkpoint is kept: `ethovid moseq fit PROJECT --resume` continues from it";
 
 // The target a --target-duration-ms option gives, if it was given.
 std::optional<std::pair<double, double>> target_of(const CLI::Option& option, std::vector<double>& values) {
@@ -154,6 +159,7 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
     run = [fit, kappa, full_kappa, kappa_option, full_kappa_option, target, target_option, search_full_iters, fit_force] {
       if (kappa_option->count() > 0) fit->kappa = *kappa;
       if (full_kappa_option->count() > 0) fit->full_kappa = *full_kappa;
+      core::set_interrupt_message(kInterruptedFit);
       const auto out = moseq::fit_searching_kappa(*fit, target_of(*target_option, *target), *search_full_iters, *fit_force);
       print_search_and_fit(out, *fit, true);
       const auto& result = out.fit;
@@ -238,6 +244,7 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
       if (run_kappa_option->count() > 0) pipeline->fit.kappa = *run_kappa;
       if (run_full_kappa_option->count() > 0) pipeline->fit.full_kappa = *run_full_kappa;
       pipeline->target_ms = target_of(*run_target_option, *run_target);
+      core::set_interrupt_message(kInterruptedFit);
       const auto out = moseq::run_pipeline(*pipeline);
       if (out.fps_defaulted) warn_default_fps();
       print_search_and_fit(out.fitted, pipeline->fit, false);

@@ -7,6 +7,7 @@
 
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/hdf5_file.hpp"
+#include "ethovid/core/input_file.hpp"
 
 namespace ethovid::moseq {
 
@@ -51,10 +52,7 @@ void require_usable(const std::vector<PoseRecording>& recordings, const fs::path
 }  // namespace
 
 std::vector<PoseRecording> load_pose_file(const fs::path& path) {
-  if (fs::is_directory(path)) {
-    throw MissingInputError("pose file " + path.string() + " is a directory; give the pose files in it (--pose DIR/*.slp)");
-  }
-  if (!fs::is_regular_file(path)) throw MissingInputError("pose file " + path.string() + " does not exist");
+  core::require_input_file(path, "pose file " + path.string() + " does not exist");
   std::vector<PoseRecording> recordings = read_by_type(path);
   require_usable(recordings, path);
   return recordings;
