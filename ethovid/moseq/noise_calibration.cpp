@@ -65,7 +65,7 @@ NoiseCalibration calibrate_noise(const std::vector<PoseRecording>& recordings) {
   }
   NoiseCalibration out;
   out.points = static_cast<std::int64_t>(samples.size());
-  if (samples.empty()) throw ComputationError("noise calibration: no still frames with confident keypoints");
+  if (samples.empty()) throw FormatError("noise calibration: no still frames with confident keypoints");
   double lo = INFINITY, hi = 0;
   for (const auto& [c, e] : samples) lo = std::min(lo, c), hi = std::max(hi, c);
   const double log_lo = std::log10(lo), log_hi = std::log10(hi);
@@ -85,7 +85,7 @@ NoiseCalibration calibrate_noise(const std::vector<PoseRecording>& recordings) {
     ys.push_back(std::log10(b.error_px + 1));
   }
   if (xs.size() < 3 || hi < 3 * lo) {
-    throw ComputationError("noise calibration: the confidences of still keypoints span " + std::to_string(lo) + " to " +
+    throw FormatError("noise calibration: the confidences of still keypoints span " + std::to_string(lo) + " to " +
                            std::to_string(hi) + " in " + std::to_string(xs.size()) +
                            " bins with points; at least 3 bins over a factor of 3 are needed to fit a line "
                            "(keep the default error_estimator)");
@@ -97,7 +97,7 @@ NoiseCalibration calibrate_noise(const std::vector<PoseRecording>& recordings) {
   out.slope = sxx > 0 ? sxy / sxx : 0;
   out.intercept = my - out.slope * mx;
   if (out.slope > 0) {
-    throw ComputationError("noise calibration: the fitted error grows with confidence (slope " + std::to_string(out.slope) +
+    throw FormatError("noise calibration: the fitted error grows with confidence (slope " + std::to_string(out.slope) +
                            "); the confidences do not describe the errors here (keep the default error_estimator)");
   }
   return out;

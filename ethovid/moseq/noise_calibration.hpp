@@ -27,7 +27,8 @@ struct NoiseCalibration {
   std::int64_t points = 0;
 };
 
-// ComputationError when fewer than 3 bins hold points (e.g. every confidence is the same).
+// FormatError (bad input, exit 2) when the data cannot be calibrated: no still frames, fewer than
+// 3 bins with points (e.g. every confidence is the same), or an error that grows with confidence.
 NoiseCalibration calibrate_noise(const std::vector<PoseRecording>& recordings);
 
 struct CalibrateResult {

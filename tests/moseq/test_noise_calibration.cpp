@@ -42,7 +42,7 @@ TEST(NoiseCalibration, RecoversAKnownErrorEstimator) {
     EXPECT_NEAR(c.intercept, intercept, 0.05) << "slope " << c.slope;
     EXPECT_GE(c.bins.size(), 8u);
   }
-  test::expect_error<ComputationError>([] { calibrate_noise({noisy(-0.5, 0.25, {0.9, 0.9, 0.9}, 4)}); },
+  test::expect_error<FormatError>([] { calibrate_noise({noisy(-0.5, 0.25, {0.9, 0.9, 0.9}, 4)}); },
                                        {"1 bins with points", "at least 3 bins over a factor of 3"});
 }
 
