@@ -6,6 +6,7 @@
 //   ar-true     the AR-HMM alone (config defaults, 100 states) on the true pose, whitened
 //   ar-pca-L    the AR-HMM alone on the aligned, whitened PCA latents (L = 3, 4, auto)
 //   full        the keypoint SLDS: 50 AR-HMM sweeps then full sweeps (the recipe's 50 + 500)
+//   restarts    8 AR-HMM restarts of 50 sweeps (true pose, 4 PCs): marginal log-likelihood vs accuracy
 // Each AR-HMM stage searches kappa like `moseq fit --target-duration-ms 300,500` (binary search in
 // log10 kappa on the median duration; probes of 50 sweeps; the full model's probes 50 + 50),
 // then runs its fit and scores the labels after 50, 150, 300 and 550 sweeps: many-to-one
@@ -343,6 +344,27 @@ int main(int argc, char** argv) {
     if (wanted("ar-true")) {
       Stage stage{"ar-true", &truth, whitened(truth.pose), std::nullopt};
       run_stage(stage, settings, seed, false);
+    }
+    if (wanted("restarts")) {
+      // Restarts of the AR-HMM alone (true pose, then 4 aligned PCs): 8 sampler seeds, 50 sweeps
+      // each at the given kappa (default 1e4). Does the highest marginal log-likelihood pick the
+      // most accurate restart?
+      const double kappa = settings.kappa ? *settings.kappa : 1e4;
+      for (int L : {0, 4}) {
+        const std::vector<LatentSequence> x =
+            L == 0 ? whitened(truth.pose) : KeypointSlds::latents(truth.data, pca_init(L).states);
+        TransitionHyperparams th;
+        th.kappa = kappa;
+        ArHmm ar_hmm(ArHyperparams{}, th, static_cast<int>(x[0].x.cols()));
+        for (int r = 0; r < 8; ++r) {
+          Sampler sampler(seed + 1000 * static_cast<std::uint64_t>(r));
+          ArHmmState state = ar_hmm.initialize(x, sampler);
+          double ll = 0;
+          for (int i = 0; i < 50; ++i) ll = ar_hmm.sweep(x, state, sampler);
+          std::printf("  restart %s %d: log p(x) %.1f  %s\n", L == 0 ? "true-pose" : "pcs-4", r, ll,
+                      describe(score_labels(truth.labels, state.z)).c_str());
+        }
+      }
     }
     if (wanted("ar-pca") || wanted("ar-pca-auto")) {
       for (std::optional<int> L : {std::optional<int>(3), std::optional<int>(4), std::optional<int>()}) {
