@@ -26,8 +26,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::cerr << "ethovid: " << ethovid::cli::explain_parse_error(app, e) << "\n";
+    return 2;
   }
   try {
     return run();
