@@ -1,4 +1,5 @@
 // `ethovid head TABLE`: the first rows of a Parquet table, as aligned text.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -32,6 +33,20 @@ std::string cell(const core::Column& c, std::size_t row) {
   return "?";
 }
 
+// The column's type as Parquet readers (DuckDB, pandas/pyarrow, polars) show it.
+std::string type_name(const core::ColumnSpec& spec) {
+  switch (spec.type) {
+    case core::ColumnType::kFloat64: return "DOUBLE";
+    case core::ColumnType::kFloat32: return "FLOAT";
+    case core::ColumnType::kInt64: return "BIGINT";
+    case core::ColumnType::kInt8: return "TINYINT";
+    case core::ColumnType::kBool: return "BOOLEAN";
+    case core::ColumnType::kString: return "VARCHAR";
+    case core::ColumnType::kFloatList: return "FLOAT[" + std::to_string(spec.list_size) + "]";
+  }
+  return "?";
+}
+
 }  // namespace
 
 void add_head_command(CLI::App& app, Runner& run) {
@@ -40,16 +55,28 @@ void add_head_command(CLI::App& app, Runner& run) {
     std::string table;
     std::size_t rows = 5;
     std::vector<std::string> columns;
+    bool schema = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("TABLE", args->table, "Parquet file")->required();
   cmd->add_option("-n,--rows", args->rows, "How many rows")->capture_default_str();
   cmd->add_option("-c,--columns", args->columns, "Columns to show (default: the first 8)")
       ->delimiter(',');
+  cmd->add_flag("--schema", args->schema, "List every column with its type instead of rows");
   cmd->callback([&run, args] {
     run = [args] {
       std::optional<std::vector<std::string>> selection;
       if (!args->columns.empty()) selection = args->columns;
+      if (args->schema) {
+        const core::Table table = core::read_parquet(args->table, selection, 1);
+        std::size_t width = 0;
+        for (const auto& c : table.columns()) width = std::max(width, c.name().size());
+        for (const auto& c : table.columns()) {
+          std::cout << c.name() << std::string(width + 2 - c.name().size(), ' ') << type_name(c.spec) << "\n";
+        }
+        std::cout << "(" << table.columns().size() << " columns)\n";
+        return 0;
+      }
       const core::Table table =
           core::read_parquet(args->table, selection, static_cast<std::int64_t>(args->rows));
       std::vector<const core::Column*> shown;
