@@ -178,9 +178,11 @@ void add_faces_commands(CLI::App& app, Runner& run) {
   g->add_option("--exclude", gallery->exclude, "Folder name to leave out (repeatable), e.g. "
                                                 "unlabelled group photos");
   g->add_option("--models", gallery->model_config, "Model config YAML (default: the bundled models)");
+  g->add_flag("--force", gallery->force, "Embed again even when the outputs are up to date");
   g->callback([&run, gallery] {
     run = [gallery] {
       const auto result = faces::build_gallery(*gallery);
+      if (result.skipped) std::cout << "up to date: " << result.table_path.string() << " (use --force to recompute)\n";
       std::cout << "table:   " << result.table_path.string() << " (" << result.embedded << " of "
                 << result.images << " images embedded, " << result.summary["identities"]
                 << " identities)\n"

@@ -97,7 +97,6 @@ GalleryResult build_gallery(const GalleryOptions& options) {
   const fs::path config_file =
       options.model_config.empty() ? vision::default_model_config_path() : options.model_config;
   const vision::ModelConfig config = vision::load_model_config(config_file);
-  vision::FaceAnalyzer analyzer(config);
 
   core::Provenance provenance;
   if (images.size() <= kImagesListedInProvenance) {
@@ -122,6 +121,19 @@ GalleryResult build_gallery(const GalleryOptions& options) {
                              {"model_config", config_file.string()}});
 
   GalleryResult result;
+  result.table_path = options.output_dir / kGalleryTable;
+  result.summary_path = options.output_dir / kGallerySummary;
+  if (!options.force) {
+    if (auto previous = core::previous_run_if_up_to_date(result.summary_path, provenance, {result.table_path})) {
+      result.skipped = true;
+      result.images = previous->value("images", std::int64_t{0});
+      result.embedded = previous->value("embedded", std::int64_t{0});
+      result.without_face = previous->value("without_face", std::vector<std::string>{});
+      result.summary = std::move(*previous);
+      return result;
+    }
+  }
+  vision::FaceAnalyzer analyzer(config);
   result.images = static_cast<std::int64_t>(images.size());
   std::vector<std::string> identities, names;
   std::vector<double> scores;
@@ -161,7 +173,6 @@ GalleryResult build_gallery(const GalleryOptions& options) {
   table.add(core::Column::string("image_filename", names));
   table.add(core::Column::float64("det_score", scores));
   table.add(core::Column::float_list("embedding", dim, std::move(flat)));
-  result.table_path = options.output_dir / kGalleryTable;
   core::write_parquet(table, result.table_path);
 
   core::Json per_identity = core::Json::object();
@@ -175,7 +186,6 @@ GalleryResult build_gallery(const GalleryOptions& options) {
                     {"left_out_folders", left_out},
                     {"output_path", result.table_path.string()},
                     {"provenance", provenance.finish()}};
-  result.summary_path = options.output_dir / kGallerySummary;
   core::write_json(result.summary_path, result.summary);
   return result;
 }

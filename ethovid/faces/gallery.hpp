@@ -21,9 +21,11 @@ struct GalleryOptions {
   std::filesystem::path model_config;  // empty: the bundled models
   bool assume_cropped = false;  // the whole image is the face box (sets of face crops)
   std::vector<std::string> exclude;  // folder names to leave out (e.g. unlabelled group photos)
+  bool force = false;  // embed again even when gallery_summary.json says the outputs are up to date
 };
 
 struct GalleryResult {
+  bool skipped = false;  // up to date: the same images, models and options; nothing was embedded
   std::filesystem::path table_path;    // gallery.parquet: identity_id, image_filename, det_score, embedding
   std::filesystem::path summary_path;  // gallery_summary.json
   std::int64_t images = 0;

@@ -74,6 +74,20 @@ TEST(FacesGallery, GroupPhotosAndExcludedFoldersAreNoPersonAndInputsAreRecorded)
   ASSERT_EQ(inputs.size(), 2u) << inputs.dump();
   EXPECT_EQ(inputs[0]["sha256"], core::sha256_file(dir / "set/alice/1.png"));
   EXPECT_NE(inputs[1]["path"].get<std::string>().find("bob"), std::string::npos);
+
+  // Again with the same images and options: up to date; a changed image embeds again.
+  const std::string again = "faces gallery '" + (dir / "set").string() + "' --assume-cropped --exclude extras --output '" +
+                            (dir / "out").string() + "'";
+  auto second = test::run_ethovid(again);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("up to date: "), std::string::npos) << second.output;
+  cv::Mat other(112, 112, CV_8UC3);
+  cv::randu(other, 0, 255);
+  cv::imwrite((dir / "set/bob/1.png").string(), other);
+  second = test::run_ethovid(again);
+  EXPECT_EQ(second.output.find("up to date"), std::string::npos) << second.output;
+  EXPECT_EQ(core::read_json(dir / "out" / "gallery_summary.json")["provenance"]["inputs"][1]["sha256"],
+            core::sha256_file(dir / "set/bob/1.png"));
 }
 
 TEST(FacesGallery, EmptyFolderAndMissingTableAreBadInput) {
