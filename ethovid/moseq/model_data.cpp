@@ -49,6 +49,23 @@ std::optional<std::string> unusable(const PoseRecording& r, const std::vector<bo
 
 }  // namespace
 
+core::Json left_out_json(const std::vector<LeftOutRecording>& left_out) {
+  core::Json list = core::Json::array();
+  for (const auto& r : left_out) {
+    list.push_back({{"name", r.name}, {"source", r.source.string()}, {"frames", r.frames}, {"reason", r.reason}});
+  }
+  return list;
+}
+
+std::vector<LeftOutRecording> left_out_from_json(const core::Json& list) {
+  std::vector<LeftOutRecording> out;
+  for (const auto& r : list) {
+    out.push_back({r.at("name").get<std::string>(), r.at("source").get<std::string>(), r.at("frames").get<std::int64_t>(),
+                   r.at("reason").get<std::string>()});
+  }
+  return out;
+}
+
 std::int64_t min_recording_frames(const MoseqConfig& config) {
   return std::max<std::int64_t>(2 * config.nlags + 1, static_cast<std::int64_t>(std::ceil(config.fps)));
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "ethovid/core/json_file.hpp"
 #include "ethovid/moseq/keypoint_slds.hpp"
 #include "ethovid/moseq/project_config.hpp"
 #include "ethovid/moseq/segments.hpp"
@@ -46,6 +47,11 @@ struct ModelData {
   int keypoints = 0, dims = 2;
   std::vector<int> anterior, posterior;  // indices into use_bodyparts
 };
+
+// The left-out recordings as moseq_summary.json and fit_summary.json list them:
+// [{name, source, frames, reason}], and back.
+core::Json left_out_json(const std::vector<LeftOutRecording>& left_out);
+std::vector<LeftOutRecording> left_out_from_json(const core::Json& list);
 
 // The fewest observed frames (frames with any keypoint) a recording needs: 2 * nlags + 1, and at
 // least one second at the config's fps.

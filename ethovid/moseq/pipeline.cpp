@@ -12,10 +12,7 @@ namespace {
 // What a fit depends on: config.yml, the pose files and every option that changes the model.
 core::Provenance fit_request(const FitOptions& o, const std::optional<std::pair<double, double>>& target_ms,
                              int search_full_iters) {
-  const MoseqConfig config = load_moseq_config(o.project);
-  core::Provenance provenance;
-  provenance.add_input(o.project / kConfigFile);
-  for (const auto& file : config.pose_files) provenance.add_input(file);
+  core::Provenance provenance = project_provenance(o.project);
   auto optional = [](const std::optional<double>& v) { return v ? core::Json(*v) : core::Json(); };
   provenance.set_parameters({{"ar_iters", o.ar_iters}, {"full_iters", o.full_iters}, {"kappa", optional(o.kappa)},
                              {"full_kappa", optional(o.full_kappa)},
@@ -25,13 +22,9 @@ core::Provenance fit_request(const FitOptions& o, const std::optional<std::pair<
 }
 
 core::Json to_json(const SearchAndFit& out) {
-  core::Json left_out = core::Json::array();
-  for (const auto& r : out.fit.left_out) {
-    left_out.push_back({{"name", r.name}, {"source", r.source.string()}, {"frames", r.frames}, {"reason", r.reason}});
-  }
   core::Json j = {{"iterations", out.fit.iterations}, {"log_likelihood", out.fit.log_likelihood},
                   {"median_duration_frames", out.fit.median_duration_frames}, {"ar_kappa", out.fit.ar_kappa},
-                  {"full_kappa", out.fit.full_kappa}, {"recordings_left_out", left_out}};
+                  {"full_kappa", out.fit.full_kappa}, {"recordings_left_out", left_out_json(out.fit.left_out)}};
   if (out.search) {
     j["search"] = {{"ar_kappa", out.search->ar_kappa}, {"full_kappa", out.search->full_kappa},
                    {"ar_in_target", out.search->ar_in_target}, {"full_in_target", out.search->full_in_target}};
@@ -49,10 +42,7 @@ SearchAndFit from_json(const core::Json& j, const fs::path& project) {
   out.fit.full_kappa = j.at("full_kappa").get<double>();
   out.fit.checkpoint = project / kCheckpointFile;
   out.fit.log = project / kFitLog;
-  for (const auto& r : j.at("recordings_left_out")) {
-    out.fit.left_out.push_back({r.at("name").get<std::string>(), r.at("source").get<std::string>(),
-                                r.at("frames").get<std::int64_t>(), r.at("reason").get<std::string>()});
-  }
+  out.fit.left_out = left_out_from_json(j.at("recordings_left_out"));
   if (j.contains("search")) {
     const auto& s = j["search"];
     out.search = KappaSearchResult{s.at("ar_kappa").get<double>(), s.at("full_kappa").get<double>(),

@@ -213,11 +213,16 @@ FittedModel load_fitted_model(const fs::path& project) {
   return m;
 }
 
-core::Provenance fitted_model_provenance(const fs::path& project) {
+core::Provenance project_provenance(const fs::path& project) {
   const MoseqConfig config = load_moseq_config(project);
   core::Provenance provenance;
   provenance.add_input(project / kConfigFile);
   for (const auto& file : config.pose_files) provenance.add_input(file);
+  return provenance;
+}
+
+core::Provenance fitted_model_provenance(const fs::path& project) {
+  core::Provenance provenance = project_provenance(project);
   if (fs::exists(project / kCheckpointFile)) provenance.add_input(project / kCheckpointFile);
   return provenance;
 }
@@ -254,10 +259,6 @@ ResultsSummary extract_results(const fs::path& project, bool force) {
     recordings.push_back({{"name", r.name}, {"source", r.source.string()}, {"frames", r.frames},
                           {"first_frame", r.first_frame}, {"keypoints_filled", r.filled}, {"outliers", r.outliers}});
   }
-  core::Json left_out = core::Json::array();
-  for (const auto& r : data.left_out) {
-    left_out.push_back({{"name", r.name}, {"source", r.source.string()}, {"frames", r.frames}, {"reason", r.reason}});
-  }
   std::vector<std::vector<int>> per_recording;
   std::vector<Eigen::VectorXd> all_real;
   for (const auto& r : out.recordings) {
@@ -280,7 +281,7 @@ ResultsSummary extract_results(const fs::path& project, bool force) {
                  {"kappa_search", fs::exists(project / "kappa_search.json") ? core::read_json(project / "kappa_search.json")["probes"]
                                                                             : core::Json::array()},
                  {"recordings", recordings},
-                 {"recordings_left_out", left_out},
+                 {"recordings_left_out", left_out_json(data.left_out)},
                  {"outputs", {kResultsH5, kResultsParquet, kSyllableStats}},
                  {"provenance", provenance.finish()}};
   core::write_json(out.summary_path, out.summary);

@@ -66,6 +66,9 @@ inline constexpr const char* kResultsParquet = "results.parquet";
 inline constexpr const char* kSyllableStats = "syllable_stats.csv";
 inline constexpr const char* kMoseqSummary = "moseq_summary.json";
 
+// What a fit is made from: config.yml and the pose files (path, sha256, size).
+core::Provenance project_provenance(const std::filesystem::path& project);
+
 // What a fitted project's outputs are made from: config.yml, the pose files and checkpoint.h5
 // (path, sha256, size), for their provenance and the up-to-date check.
 core::Provenance fitted_model_provenance(const std::filesystem::path& project);
