@@ -130,8 +130,9 @@ void add_faces_commands(CLI::App& app, Runner& run) {
       cluster.model_config = chain->model_config;
       if (!chain_gallery->empty()) cluster.gallery_dir = *chain_gallery;
       cluster.gallery_exclude = *chain_exclude;
+      cluster.force = chain->force;
       const auto grouped = faces::cluster_faces(cluster);
-      std::cout << "cluster: " << grouped.identities << " identities -> "
+      std::cout << (grouped.skipped ? "cluster: up to date, " : "cluster: ") << grouped.identities << " identities -> "
                 << grouped.identities_path.string() << "\n";
       return 0;
     };
@@ -151,10 +152,15 @@ void add_faces_commands(CLI::App& app, Runner& run) {
   c->add_option("--gallery-threshold", cluster->gallery_min_similarity,
                 "Lowest similarity to a known person; below it the identity is 'unknown'")->capture_default_str();
   c->add_option("--models", cluster->model_config, "Model config YAML for the gallery photos");
+  c->add_flag("--force", cluster->force, "Cluster again even when identities.json is up to date");
   c->callback([&run, cluster, cluster_gallery] {
     if (!cluster_gallery->empty()) cluster->gallery_dir = *cluster_gallery;
     run = [cluster] {
       const auto result = faces::cluster_faces(*cluster);
+      if (result.skipped) {
+        std::cout << "up to date: " << result.identities_path.string() << " (use --force to recompute)\n";
+        return 0;
+      }
       std::cout << "identities: " << result.identities_path.string() << " (" << result.identities
                 << " identities from " << result.tracks << " tracks)\n";
       for (const auto& identity : result.summary["identities"]) {

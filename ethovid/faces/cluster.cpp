@@ -46,16 +46,20 @@ std::int64_t frames_covered(std::vector<std::pair<std::int64_t, std::int64_t>> s
   return total;
 }
 
-// Per-person centroids of a gallery folder, embedded into <output>/gallery.
-std::map<std::string, std::vector<float>> gallery_centroids(const ClusterOptions& o) {
+// The gallery folder embedded into <output>/gallery (skipped when that is up to date).
+fs::path built_gallery_table(const ClusterOptions& o) {
   GalleryOptions g;
   g.images_dir = *o.gallery_dir;
   g.output_dir = o.dir / "gallery";
   g.model_config = o.model_config;
   g.exclude = o.gallery_exclude;
-  const GalleryResult built = build_gallery(g);
+  return build_gallery(g).table_path;
+}
+
+// Per-person centroids of a gallery table.
+std::map<std::string, std::vector<float>> gallery_centroids(const fs::path& gallery_table) {
   std::map<std::string, std::vector<std::vector<float>>> photos;
-  for (auto& row : read_gallery_table(built.table_path)) photos[row.identity].push_back(std::move(row.embedding));
+  for (auto& row : read_gallery_table(gallery_table)) photos[row.identity].push_back(std::move(row.embedding));
   std::map<std::string, std::vector<float>> centroids;
   for (const auto& [name, vectors] : photos) {
     centroids[name] = pool_embeddings(vectors, std::vector<double>(vectors.size(), 1.0));
@@ -73,6 +77,32 @@ ClusterResult cluster_faces(const ClusterOptions& o) {
   if (!fs::exists(table_path)) {
     throw MissingInputError(table_path.string() + " not found: run `ethovid faces embed` into " + o.dir.string());
   }
+  // Everything the identities depend on, by content: a run with the same digests and options is
+  // up to date. The gallery is built first (itself skipped when up to date) so its table counts.
+  const std::optional<fs::path> gallery_table =
+      o.gallery_dir ? std::optional<fs::path>(built_gallery_table(o)) : std::nullopt;
+  core::Provenance provenance;
+  provenance.add_input(table_path);
+  for (const char* name : {kTracksFile, kFacesSummary}) {
+    if (fs::exists(o.dir / name)) provenance.add_input(o.dir / name);
+  }
+  if (gallery_table) provenance.add_input(*gallery_table);
+  provenance.set_parameters({{"min_similarity", o.min_similarity},
+                             {"gallery_min_similarity", o.gallery_min_similarity},
+                             {"gallery", o.gallery_dir ? core::Json(o.gallery_dir->string()) : core::Json(nullptr)},
+                             {"gallery_exclude", o.gallery_exclude}});
+  ClusterResult result;
+  result.identities_path = o.dir / kIdentitiesFile;
+  if (!o.force) {
+    if (auto previous = core::previous_run_if_up_to_date(result.identities_path, provenance, {})) {
+      result.skipped = true;
+      result.identities = static_cast<std::int64_t>(previous->value("identities", core::Json::array()).size());
+      result.tracks = previous->value("tracks", std::int64_t{0});
+      result.summary = std::move(*previous);
+      return result;
+    }
+  }
+
   const core::Table table = core::read_parquet(table_path);
   const auto& embedding = table.column("embedding");
   const int dim = embedding.spec.list_size;
@@ -114,7 +144,7 @@ ClusterResult cluster_faces(const ClusterOptions& o) {
   }
   const auto clusters = cluster_average_linkage(pooled, o.min_similarity);
   std::map<std::string, std::vector<float>> centroids;
-  if (o.gallery_dir) centroids = gallery_centroids(o);
+  if (gallery_table) centroids = gallery_centroids(*gallery_table);
 
   std::vector<core::Json> identities;
   for (const auto& members : clusters) {
@@ -158,13 +188,6 @@ ClusterResult cluster_faces(const ClusterOptions& o) {
   });
   for (std::size_t i = 0; i < identities.size(); ++i) identities[i]["identity_id"] = i + 1;
 
-  core::Provenance provenance;
-  provenance.add_input(table_path);
-  provenance.set_parameters({{"min_similarity", o.min_similarity},
-                             {"gallery_min_similarity", o.gallery_min_similarity},
-                             {"gallery", o.gallery_dir ? core::Json(o.gallery_dir->string()) : core::Json(nullptr)}});
-  ClusterResult result;
-  result.identities_path = o.dir / kIdentitiesFile;
   result.identities = static_cast<std::int64_t>(identities.size());
   result.tracks = static_cast<std::int64_t>(track_ids.size());
   result.summary = {{"identities", identities},

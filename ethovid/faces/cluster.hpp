@@ -6,6 +6,10 @@
 //   "faces", "frames", "screen_time_s", "first_frame", "last_frame", "representative_crop",
 //   "representative_face_id"}, ...], "tracks", "fps", "method", "gallery", "provenance"}; identities are
 // numbered 1.. by screen time, longest first.
+//
+// identities.json is also the run's summary: a second run with the same faces.parquet,
+// tracks.jsonl, faces_summary.json and gallery table (by sha256) and the same options is up to date
+// and writes nothing (the gallery itself is up to date when its photos are; faces gallery).
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -22,9 +26,11 @@ struct ClusterOptions {
   std::filesystem::path model_config;  // for the gallery; empty: the bundled models
   double min_similarity = 0.45;  // average-linkage merge threshold (cosine of pooled embeddings)
   double gallery_min_similarity = 0.4;  // below this best match an identity is "unknown"
+  bool force = false;  // cluster again even when identities.json is up to date
 };
 
 struct ClusterResult {
+  bool skipped = false;  // up to date: the same inputs and options; nothing was written
   std::filesystem::path identities_path;
   std::int64_t identities = 0;
   std::int64_t tracks = 0;
