@@ -12,9 +12,11 @@ void add_alignment_options(CLI::App* cmd, facemap::AlignmentOptions& alignment,
                            std::shared_ptr<std::string> timestamps) {
   cmd->add_option("--timestamps", *timestamps,
                   "Sync folder holding timestamps_<camera>.csv (frame_index,timestamp in s); "
-                  "without it time = frame_index / fps");
+                  "without it time = frame_index / fps")
+      ->type_name("DIR");
   cmd->add_option("--camera", alignment.camera_id,
-                  "Camera id: which timestamps_<camera>.csv to use (needed when there are several)");
+                  "Camera id: which timestamps_<camera>.csv to use (needed when there are several)")
+      ->type_name("ID");
   cmd->add_option("--max-frame-mismatch", alignment.max_frame_mismatch,
                   "Frames by which video and timestamps may differ at the tail (then trimmed)")
       ->capture_default_str();
@@ -50,22 +52,27 @@ void add_facemap_commands(CLI::App& app, Runner& run) {
   auto pupil_roi = std::make_shared<std::string>();
   auto config = std::make_shared<std::string>();
   auto* c = group->add_subcommand("compute", "Compute metrics from a face video");
-  c->add_option("VIDEO", compute->video, "Video file, or image sequence as a printf pattern")->required();
-  c->add_option("-o,--output", compute->output_dir, "Output folder")->required();
+  c->add_option("VIDEO", compute->video, "Video file, or image sequence as a printf pattern")
+      ->required()
+      ->type_name("FILE|PATTERN");
+  c->add_option("-o,--output", compute->output_dir, "Output folder")->required()->type_name("DIR");
   add_alignment_options(c, compute->alignment, compute_ts);
   c->add_option("--motion-roi", *motion_rois,
                 "Motion ROI X,Y,W,H in pixels; repeat for more (the first feeds the unprefixed "
                 "columns, others roi1_, roi2_, ...). Default: the whole frame")
-      ->take_all();
-  c->add_option("--pupil-roi", *pupil_roi, "Pupil ROI X,Y,W,H in pixels (adds pupil and blink columns)");
+      ->take_all()
+      ->type_name("X,Y,W,H");
+  c->add_option("--pupil-roi", *pupil_roi, "Pupil ROI X,Y,W,H in pixels (adds pupil and blink columns)")
+      ->type_name("X,Y,W,H");
   c->add_option("--sbin", compute->sbin, "Spatial binning for the SVDs (1-16)")->capture_default_str();
   c->add_option("--svd-components", compute->svd_components, "Components per SVD")->capture_default_str();
   c->add_flag("!--no-motion-svd", compute->motion_svd, "Skip the motion SVD");
   c->add_flag("!--no-movie-svd", compute->movie_svd, "Skip the movie SVD");
   c->add_option("--fps", compute->fps, "Frame rate to use instead of the video's (e.g. image sequences)");
-  c->add_option("--session-id", compute->session_id, "Session id for the summary (default: video name)");
+  c->add_option("--session-id", compute->session_id, "Session id for the summary (default: video name)")->type_name("ID");
   c->add_option("--config", *config, "YAML config (motion_rois, pupil_roi, sbin, svd_components, ...); "
-                                     "flags given here override it");
+                                     "flags given here override it")
+      ->type_name("FILE");
   c->add_flag("--force", compute->force, "Recompute even when the outputs are up to date");
   c->callback([&run, compute, compute_ts, motion_rois, pupil_roi, config, c] {
     run = [compute, compute_ts, motion_rois, pupil_roi, config, c] {
@@ -97,11 +104,11 @@ void add_facemap_commands(CLI::App& app, Runner& run) {
   auto import = std::make_shared<facemap::ImportOptions>();
   auto import_ts = std::make_shared<std::string>();
   auto* i = group->add_subcommand("import", "Import Facemap's *_proc.npy or *_proc.mat output");
-  i->add_option("FILE", import->proc_file, "Facemap output (*_proc.npy or *_proc.mat)")->required();
-  i->add_option("-o,--output", import->output_dir, "Output folder")->required();
+  i->add_option("FILE", import->proc_file, "Facemap output (*_proc.npy or *_proc.mat)")->required()->type_name("FILE");
+  i->add_option("-o,--output", import->output_dir, "Output folder")->required()->type_name("DIR");
   add_alignment_options(i, import->alignment, import_ts);
   i->add_option("--fps", import->fps, "Frame rate when no --timestamps are given");
-  i->add_option("--session-id", import->session_id, "Session id for the summary (default: file name)");
+  i->add_option("--session-id", import->session_id, "Session id for the summary (default: file name)")->type_name("ID");
   i->add_flag("--force", import->force, "Re-import even when the outputs are up to date");
   i->callback([&run, import, import_ts] {
     run = [import, import_ts] {

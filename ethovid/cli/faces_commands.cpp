@@ -23,8 +23,10 @@ void add_faces_commands(CLI::App& app, Runner& run) {
   auto track = std::make_shared<faces::TrackOptions>();
   auto* t = group->add_subcommand("track", "Detect faces on every N-th frame and link them into "
                                            "tracks (tracks.jsonl, faces_track_summary.json)");
-  t->add_option("VIDEO", track->video, "Video file, or image sequence as a printf pattern")->required();
-  t->add_option("-o,--output", track->output_dir, "Output folder")->required();
+  t->add_option("VIDEO", track->video, "Video file, or image sequence as a printf pattern")
+      ->required()
+      ->type_name("FILE|PATTERN");
+  t->add_option("-o,--output", track->output_dir, "Output folder")->required()->type_name("DIR");
   t->add_option("--stride", track->stride, "Detect on every N-th frame")->capture_default_str();
   t->add_option("--high-score", track->tracker.high_score,
                 "Detections at or above this start and continue tracks")->capture_default_str();
@@ -34,7 +36,7 @@ void add_faces_commands(CLI::App& app, Runner& run) {
                 "Processed frames a track may go without a detection before it ends")->capture_default_str();
   t->add_option("--min-hits", track->tracker.min_hits,
                 "Detections a track needs to be reported")->capture_default_str();
-  t->add_option("--models", track->model_config, "Model config YAML (default: the bundled models)");
+  t->add_option("--models", track->model_config, "Model config YAML (default: the bundled models)")->type_name("FILE");
   t->add_flag("--force", track->force, "Recompute even when the outputs are up to date");
   t->callback([&run, track] {
     run = [track] {
@@ -55,18 +57,21 @@ void add_faces_commands(CLI::App& app, Runner& run) {
   auto* m = group->add_subcommand(
       "embed", "Gate, sample, align and embed the faces of tracks.jsonl (faces.jsonl, faces.npy, "
                "faces.parquet, crops_debug.jsonl, faces_summary.json)");
-  m->add_option("VIDEO", embed->video, "The video the tracks were made from")->required();
-  m->add_option("--tracks", embed->tracks_file, "tracks.jsonl from `faces track`")->required();
-  m->add_option("-o,--output", embed->output_dir, "Output folder")->required();
-  m->add_option("--config", *embed_config, "YAML config (keys in docs/faces.md); flags override it");
+  m->add_option("VIDEO", embed->video, "The video the tracks were made from")
+      ->required()
+      ->type_name("FILE|PATTERN");
+  m->add_option("--tracks", embed->tracks_file, "tracks.jsonl from `faces track`")->required()->type_name("FILE");
+  m->add_option("-o,--output", embed->output_dir, "Output folder")->required()->type_name("DIR");
+  m->add_option("--config", *embed_config, "YAML config (keys in docs/faces.md); flags override it")
+      ->type_name("FILE");
   auto& h = embed->config.harvest;
   auto* save = m->add_flag("--save-crops", embed->config.save_crops,
                            "Save the kept crops as crops/{track_id}/frame_{frame_idx:06d}.jpg");
   auto* min_quality = m->add_option("--min-quality", h.min_quality, "Lowest quality score kept");
   auto* per_track = m->add_option("--max-crops-per-track", h.max_crops_per_track, "Crops kept per track");
   auto* per_episode = m->add_option("--max-crops-per-episode", h.max_crops_per_episode, "Crops kept in all");
-  auto* sampling = m->add_option("--sampling", "uniform, quality-weighted or stratified");
-  m->add_option("--models", embed->model_config, "Model config YAML (default: the bundled models)");
+  auto* sampling = m->add_option("--sampling", "uniform, quality-weighted or stratified")->type_name("MODE");
+  m->add_option("--models", embed->model_config, "Model config YAML (default: the bundled models)")->type_name("FILE");
   m->add_flag("--force", embed->force, "Recompute even when the outputs are up to date, and embed tracks whose summary names another video");
   m->callback([&run, embed, embed_config, save, min_quality, per_track, per_episode, sampling] {
     const std::string sampling_text = sampling->count() ? sampling->as<std::string>() : "";
@@ -102,13 +107,17 @@ void add_faces_commands(CLI::App& app, Runner& run) {
   auto chain_config = std::make_shared<std::string>();
   auto* r = group->add_subcommand("run", "The whole chain into one folder: track, embed, cluster "
                                          "(each step skipped when its outputs are up to date)");
-  r->add_option("VIDEO", chain->video, "Video file, or image sequence as a printf pattern")->required();
-  r->add_option("-o,--output", chain->output_dir, "Output folder")->required();
+  r->add_option("VIDEO", chain->video, "Video file, or image sequence as a printf pattern")
+      ->required()
+      ->type_name("FILE|PATTERN");
+  r->add_option("-o,--output", chain->output_dir, "Output folder")->required()->type_name("DIR");
   r->add_option("--stride", chain->stride, "Detect on every N-th frame")->capture_default_str();
-  r->add_option("--config", *chain_config, "YAML config of the embed step (docs/faces.md)");
-  r->add_option("--gallery", *chain_gallery, "Folder of known people: one folder of photos per person");
-  r->add_option("--exclude", *chain_exclude, "Gallery folder that is no person, left out (repeatable)");
-  r->add_option("--models", chain->model_config, "Model config YAML (default: the bundled models)");
+  r->add_option("--config", *chain_config, "YAML config of the embed step (docs/faces.md)")->type_name("FILE");
+  r->add_option("--gallery", *chain_gallery, "Folder of known people: one folder of photos per person")
+      ->type_name("DIR");
+  r->add_option("--exclude", *chain_exclude, "Gallery folder that is no person, left out (repeatable)")
+      ->type_name("NAME");
+  r->add_option("--models", chain->model_config, "Model config YAML (default: the bundled models)")->type_name("FILE");
   r->add_flag("--force", chain->force, "Recompute every step");
   r->callback([&run, chain, chain_gallery, chain_exclude, chain_config] {
     run = [chain, chain_gallery, chain_exclude, chain_config] {
@@ -142,16 +151,20 @@ void add_faces_commands(CLI::App& app, Runner& run) {
   auto cluster_gallery = std::make_shared<std::string>();
   auto* c = group->add_subcommand("cluster", "Group the tracks of a `faces embed` folder into "
                                              "identities (identities.json), named from a gallery");
-  c->add_option("DIR", cluster->dir, "Output folder of `faces embed` (faces.parquet, tracks.jsonl)")->required();
-  c->add_option("--gallery", *cluster_gallery, "Folder of known people: one folder of photos per person");
+  c->add_option("DIR", cluster->dir, "Output folder of `faces embed` (faces.parquet, tracks.jsonl)")
+      ->required()
+      ->type_name("DIR");
+  c->add_option("--gallery", *cluster_gallery, "Folder of known people: one folder of photos per person")
+      ->type_name("DIR");
   c->add_option("--exclude", cluster->gallery_exclude,
                 "Gallery folder that is no person, left out (repeatable); group_photos, groups, "
-                "unlabeled, unlabelled and unknown always are");
+                "unlabeled, unlabelled and unknown always are")
+      ->type_name("NAME");
   c->add_option("--threshold", cluster->min_similarity,
                 "Average cosine similarity at which tracks merge")->capture_default_str();
   c->add_option("--gallery-threshold", cluster->gallery_min_similarity,
                 "Lowest similarity to a known person; below it the identity is 'unknown'")->capture_default_str();
-  c->add_option("--models", cluster->model_config, "Model config YAML for the gallery photos");
+  c->add_option("--models", cluster->model_config, "Model config YAML for the gallery photos")->type_name("FILE");
   c->add_flag("--force", cluster->force, "Cluster again even when identities.json is up to date");
   c->callback([&run, cluster, cluster_gallery] {
     if (!cluster_gallery->empty()) cluster->gallery_dir = *cluster_gallery;
@@ -176,14 +189,17 @@ void add_faces_commands(CLI::App& app, Runner& run) {
   auto* g = group->add_subcommand(
       "gallery", "Embed every image of a photo set: one folder per identity (DIR/<name>/*.jpg), or "
                  "a flat folder whose file names start with the identity (subject01.glasses.gif)");
-  g->add_option("DIR", gallery->images_dir, "Folder of identity-labelled images")->required();
+  g->add_option("DIR", gallery->images_dir, "Folder of identity-labelled images")->required()->type_name("DIR");
   g->add_option("-o,--output", gallery->output_dir, "Output folder (gallery.parquet, "
-                                                     "gallery_summary.json)")->required();
+                                                     "gallery_summary.json)")
+      ->required()
+      ->type_name("DIR");
   g->add_flag("--assume-cropped", gallery->assume_cropped,
               "Images are face crops: take the whole image as the face box instead of detecting");
   g->add_option("--exclude", gallery->exclude, "Folder name to leave out (repeatable), e.g. "
-                                                "unlabelled group photos");
-  g->add_option("--models", gallery->model_config, "Model config YAML (default: the bundled models)");
+                                                "unlabelled group photos")
+      ->type_name("NAME");
+  g->add_option("--models", gallery->model_config, "Model config YAML (default: the bundled models)")->type_name("FILE");
   g->add_flag("--force", gallery->force, "Embed again even when the outputs are up to date");
   g->callback([&run, gallery] {
     run = [gallery] {
@@ -207,9 +223,9 @@ void add_faces_commands(CLI::App& app, Runner& run) {
   auto* e = group->add_subcommand(
       "eval", "Rank-1 / Top-5 identification on a gallery table: per identity the first ENROLL "
               "images (by name) form its centroid, the rest are queries");
-  e->add_option("TABLE", *table, "gallery.parquet from `faces gallery`")->required();
+  e->add_option("TABLE", *table, "gallery.parquet from `faces gallery`")->required()->type_name("FILE");
   e->add_option("--enroll", *enroll, "Images per identity used for its centroid")->capture_default_str();
-  e->add_option("--json", *json_out, "Also write the result as JSON to this file");
+  e->add_option("--json", *json_out, "Also write the result as JSON to this file")->type_name("FILE");
   e->callback([&run, table, enroll, json_out] {
     run = [table, enroll, json_out] {
       const auto result = vision::evaluate_identification(faces::read_gallery_table(*table), *enroll);

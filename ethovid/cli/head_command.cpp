@@ -58,10 +58,11 @@ void add_head_command(CLI::App& app, Runner& run) {
     bool schema = false;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("TABLE", args->table, "Parquet file")->required();
+  cmd->add_option("TABLE", args->table, "Parquet file")->required()->type_name("FILE");
   cmd->add_option("-n,--rows", args->rows, "How many rows")->capture_default_str();
   cmd->add_option("-c,--columns", args->columns, "Columns to show (default: the first 8)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->type_name("COL,...");
   cmd->add_flag("--schema", args->schema, "List every column with its type instead of rows");
   cmd->callback([&run, args] {
     run = [args] {

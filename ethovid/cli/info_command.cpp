@@ -11,7 +11,8 @@ void add_info_command(CLI::App& app, Runner& run) {
   auto* cmd = app.add_subcommand("info", "Print a video's facts (frames, fps, size, codec) as JSON");
   auto video = std::make_shared<std::string>();
   cmd->add_option("VIDEO", *video, "Video file, or image sequence as a printf pattern (frames/%05d.png)")
-      ->required();
+      ->required()
+      ->type_name("FILE|PATTERN");
   cmd->callback([&run, video] {
     run = [video] {
       const core::VideoInfo info = core::probe_video(*video);

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "ethovid/cli/commands.hpp"
+#include "ethovid/cli/help_format.hpp"
 #include "ethovid/core/build_info.hpp"
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/interrupt.hpp"
@@ -11,6 +12,7 @@
 int main(int argc, char** argv) {
   ethovid::core::install_interrupt_handlers();
   CLI::App app{"ethovid: video of faces and bodies in, time-aligned analysis-ready data out"};
+  ethovid::cli::use_help_formatter(app);  // first: the subcommands take it when they are made
   app.require_subcommand(1);
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Print more detail when something fails");

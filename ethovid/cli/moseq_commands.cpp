@@ -81,10 +81,11 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   auto setup = std::make_shared<moseq::SetupOptions>();
   auto fps = std::make_shared<double>(0);
   auto* s = group->add_subcommand("setup", "Create a project: read the pose files and write PROJECT/config.yml");
-  s->add_option("PROJECT", setup->project, "Project folder")->required();
+  s->add_option("PROJECT", setup->project, "Project folder")->required()->type_name("DIR");
   s->add_option("--pose", setup->pose_files,
                 "Pose files (SLEAP .slp/.h5, DeepLabCut .h5/.csv, NWB, lightning-pose or deepof CSV)")
-      ->required();
+      ->required()
+      ->type_name("FILE");
   auto* fps_option = s->add_option("--fps", *fps, "Frames per second (default: what the files state, else 30)");
   s->add_flag("--force", setup->force, "Replace an existing config.yml");
   s->callback([&run, setup, fps, fps_option] {
@@ -114,7 +115,7 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   auto calibrate_project = std::make_shared<std::filesystem::path>();
   auto* c = group->add_subcommand("calibrate", "Fit the error estimator (keypoint error vs confidence) from still "
                                                "frames and write it into config.yml");
-  c->add_option("PROJECT", *calibrate_project, "Project folder")->required();
+  c->add_option("PROJECT", *calibrate_project, "Project folder")->required()->type_name("DIR");
   c->callback([&run, calibrate_project] {
     run = [calibrate_project] {
       const auto out = moseq::calibrate_project(*calibrate_project);
@@ -128,7 +129,7 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   auto fit = std::make_shared<moseq::FitOptions>();
   auto kappa = std::make_shared<double>(0), full_kappa = std::make_shared<double>(0);
   auto* f = group->add_subcommand("fit", "Fit the AR-HMM, then the full keypoint SLDS (checkpoint.h5, fit_log.jsonl)");
-  f->add_option("PROJECT", fit->project, "Project folder (from `moseq setup`)")->required();
+  f->add_option("PROJECT", fit->project, "Project folder (from `moseq setup`)")->required()->type_name("DIR");
   f->add_option("--ar-iters", fit->ar_iters, "AR-HMM sweeps")->capture_default_str();
   f->add_option("--full-iters", fit->full_iters, "Full-model sweeps after them")->capture_default_str();
   auto* kappa_option =
@@ -149,7 +150,8 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
                                       "Search kappa (AR-HMM, then full model) for a median syllable duration in "
                                       "LO,HI ms first (kappa_search.json; alone: 300,400), then fit with it")
                             ->delimiter(',')
-                            ->expected(0, 2);
+                            ->expected(0, 2)
+                            ->type_name("[LO,HI]");
   target_option->excludes(kappa_option)->excludes(full_kappa_option);
   f->add_option("--search-full-iters", *search_full_iters,
                 "Full-model sweeps of each kappa-search probe (default: --full-iters, so the final fit is the "
@@ -175,7 +177,7 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   auto results_project = std::make_shared<std::filesystem::path>();
   auto* r = group->add_subcommand("results", "Write results.h5, results.parquet, syllable_stats.csv and "
                                              "moseq_summary.json from the fitted model");
-  r->add_option("PROJECT", *results_project, "Project folder")->required();
+  r->add_option("PROJECT", *results_project, "Project folder")->required()->type_name("DIR");
   auto results_force = std::make_shared<bool>(false);
   r->add_flag("--force", *results_force, "Write them again even when they are up to date");
   r->callback([&run, results_project, results_force] {
@@ -193,8 +195,8 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   auto videos = std::make_shared<std::filesystem::path>();
   auto* p = group->add_subcommand("plots", "Draw scree, PCs, syllable frequencies, dendrogram, trajectories and QA "
                                            "plots (PROJECT/plots/); grid movies with --videos");
-  p->add_option("PROJECT", plots->project, "Project folder")->required();
-  auto* videos_option = p->add_option("--videos", *videos, "Folder with the recordings' videos");
+  p->add_option("PROJECT", plots->project, "Project folder")->required()->type_name("DIR");
+  auto* videos_option = p->add_option("--videos", *videos, "Folder with the recordings' videos")->type_name("DIR");
   p->add_flag("--force", plots->force, "Draw them again even when they are up to date");
   p->callback([&run, plots, videos, videos_option] {
     run = [plots, videos, videos_option] {
@@ -213,10 +215,12 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   auto run_kappa = std::make_shared<double>(0);
   auto run_target = std::make_shared<std::vector<double>>();
   auto* w = group->add_subcommand("run", "The whole chain: setup, [kappa search,] fit, results and plots");
-  w->add_option("--pose", pipeline->pose_files, "Pose files")->required();
-  w->add_option("-o,--output", pipeline->project, "Project folder (its config.yml is kept when it exists)")->required();
+  w->add_option("--pose", pipeline->pose_files, "Pose files")->required()->type_name("FILE");
+  w->add_option("-o,--output", pipeline->project, "Project folder (its config.yml is kept when it exists)")
+      ->required()
+      ->type_name("DIR");
   auto* run_fps_option = w->add_option("--fps", *run_fps, "Frames per second (default: what the files state, else 30)");
-  auto* run_videos_option = w->add_option("--videos", *run_videos, "Folder with the recordings' videos (grid movies)");
+  auto* run_videos_option = w->add_option("--videos", *run_videos, "Folder with the recordings' videos (grid movies)")->type_name("DIR");
   w->add_option("--ar-iters", pipeline->fit.ar_iters, "AR-HMM sweeps")->capture_default_str();
   w->add_option("--full-iters", pipeline->fit.full_iters, "Full-model sweeps")->capture_default_str();
   auto run_full_kappa = std::make_shared<double>(0);
@@ -228,7 +232,8 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
                                           "Search kappa for a median syllable duration in LO,HI ms first "
                                           "(alone: 300,400)")
                                 ->delimiter(',')
-                                ->expected(0, 2);
+                                ->expected(0, 2)
+                                ->type_name("[LO,HI]");
   run_target_option->excludes(run_kappa_option)->excludes(run_full_kappa_option);
   w->add_option("--seed", pipeline->fit.seed, "Random seed")->capture_default_str();
   w->add_flag("--strict", pipeline->fit.strict,

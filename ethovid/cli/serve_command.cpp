@@ -80,13 +80,15 @@ void add_serve_command(CLI::App& app, Runner& run) {
   auto* s = app.add_subcommand("serve", "Run jobs over HTTP: POST /jobs/faces_embed, follow them "
                                         "as Server-Sent Events (docs/api.md)");
   s->add_option("--host", options->server.host, "Address to listen on (loopback by default)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("HOST");
   s->add_option("--port", options->server.port, "Port (0: any free port)")->capture_default_str();
   s->add_option("--root", options->root, "Folder every requested path must lie in")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("DIR");
   s->add_option("--workers", options->server.workers, "Jobs run at once")->capture_default_str();
   s->add_option("--queue", options->server.queue_capacity, "Jobs that may wait")->capture_default_str();
-  s->add_option("--models", options->model_config, "Model config YAML (default: the bundled models)");
+  s->add_option("--models", options->model_config, "Model config YAML (default: the bundled models)")->type_name("FILE");
   s->callback([&run, options] {
     run = [options] { return serve(*options); };
   });
