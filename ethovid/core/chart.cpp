@@ -82,9 +82,7 @@ Ticks nice_ticks(double lo, double hi, int max_count, bool integer) {
 }
 
 Chart::Chart(int width, int height, std::string title)
-    : canvas_(height, width, CV_8UC3, kWhite), title_(std::move(title)) {
-  layout();
-}
+    : canvas_(height, width, CV_8UC3, kWhite), title_(std::move(title)) {}
 
 void Chart::x_axis(double lo, double hi, const std::string& label, TickKind ticks) {
   x_ = {lo, hi > lo ? hi : lo + 1, label, ticks, {}};

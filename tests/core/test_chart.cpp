@@ -6,9 +6,12 @@
 #include <random>
 
 #include "ethovid/core/chart.hpp"
+#include "plot_support.hpp"
 
 namespace ethovid::core {
 namespace {
+
+using test::coloured_columns;
 
 int decimals(const std::string& label) {
   const auto dot = label.find('.');
@@ -58,21 +61,6 @@ TEST(NiceTicks, NiceStepsInsideTheRangeForAnyRange) {
       EXPECT_NEAR(std::stod(t.labels[i]), t.values[i], step * 1e-6) << "the label says the value";
     }
   }
-}
-
-// Pixel columns of the image holding coloured (not grey) ink.
-int coloured_columns(const cv::Mat& image) {
-  int columns = 0;
-  for (int x = 0; x < image.cols; ++x) {
-    for (int y = 0; y < image.rows; ++y) {
-      const cv::Vec3b p = image.at<cv::Vec3b>(y, x);
-      if (std::max({p[0], p[1], p[2]}) - std::min({p[0], p[1], p[2]}) > 60) {
-        ++columns;
-        break;
-      }
-    }
-  }
-  return columns;
 }
 
 TEST(Chart, LineJoinsSamplesFarApartInPixelsAndBreaksOnlyAtNan) {

@@ -8,6 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "ethovid/facemap/qc_plot.hpp"
+#include "plot_support.hpp"
 #include "test_support.hpp"
 
 namespace ethovid::facemap {
@@ -28,19 +29,9 @@ QcPlotInput input_of(int frames) {
   return input;
 }
 
-// Pixel columns of a panel band holding coloured trace ink (axes, grid and text are grey).
+// Pixel columns of a trace panel's band holding trace ink (axes, grid and text are grey).
 int trace_columns(const cv::Mat& image, int top) {
-  int columns = 0;
-  for (int x = 0; x < image.cols; ++x) {
-    for (int y = top; y < top + kPanelHeight; ++y) {
-      const cv::Vec3b p = image.at<cv::Vec3b>(y, x);
-      if (std::max({p[0], p[1], p[2]}) - std::min({p[0], p[1], p[2]}) > 60) {
-        ++columns;
-        break;
-      }
-    }
-  }
-  return columns;
+  return test::coloured_columns(image(cv::Rect(0, top, image.cols, kPanelHeight)));
 }
 
 TEST(QcPlot, EveryTracePanelIsDrawnAcrossTheTimeAxisForAnyClipLength) {
