@@ -39,7 +39,7 @@ struct Box {
     x_lo = std::min(x_lo, pose.col(0).minCoeff()), x_hi = std::max(x_hi, pose.col(0).maxCoeff());
     y_lo = std::min(y_lo, pose.col(1).minCoeff()), y_hi = std::max(y_hi, pose.col(1).maxCoeff());
   }
-  // Keypoints are in the pose files' units, pixels for every format read.
+  // Keypoints are in the pose files' units: pixels, for trackers run on video.
   void frame(core::Chart& chart) const { chart.equal_axes(x_lo, x_hi, y_lo, y_hi, "x (px)", "y (px)"); }
 };
 
