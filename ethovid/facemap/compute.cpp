@@ -338,11 +338,10 @@ StageResult compute(const ComputeOptions& options) {
   qc.motion_rois = motion_rois;
   qc.pupil_roi = options.pupil_roi;
   qc.time_s = timeline.time_s;
-  qc.traces.push_back({"motion_energy", pass.motion_rois[0].motion_energy});
+  qc.traces.push_back({"motion_energy", "fraction", pass.motion_rois[0].motion_energy});
   if (eye) {
-    qc.traces.push_back({"pupil_area", eye->pupil_area});
-    std::vector<double> blink(eye->blink.begin(), eye->blink.end());
-    qc.traces.push_back({"blink", blink});
+    qc.traces.push_back({"pupil_area", "px^2", eye->pupil_area});
+    qc.traces.push_back({"blink", "0/1", {eye->blink.begin(), eye->blink.end()}, true});
   }
   write_qc_plot(options.output_dir / kQcPlotName, qc);
   outputs[kQcPlotName] = "ROIs on the mean frame and the traces over time";

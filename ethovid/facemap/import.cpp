@@ -350,9 +350,9 @@ StageResult import_metrics(const ImportOptions& options) {
     }
   }
   qc.time_s = timeline.time_s;
-  if (!qc_motion.empty()) qc.traces.push_back({"motion_energy", qc_motion});
-  if (!qc_pupil.empty()) qc.traces.push_back({"pupil_area", qc_pupil});
-  if (!qc_blink.empty()) qc.traces.push_back({"blink", qc_blink});
+  if (!qc_motion.empty()) qc.traces.push_back({"motion_energy", "fraction", qc_motion});
+  if (!qc_pupil.empty()) qc.traces.push_back({"pupil_area", "px^2", qc_pupil});
+  if (!qc_blink.empty()) qc.traces.push_back({"blink", "0/1", qc_blink, true});
   write_qc_plot(options.output_dir / kQcPlotName, qc);
 
   core::Json filenames = core::Json::array();

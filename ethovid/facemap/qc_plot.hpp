@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -14,12 +13,19 @@
 
 namespace ethovid::facemap {
 
+struct QcTrace {
+  std::string name;          // the table column, e.g. "pupil_area"
+  std::string unit;          // the y axis label, e.g. "px^2" (ASCII: OpenCV's fonts have no superscripts)
+  std::vector<double> values;  // one per time_s; NaN is a gap
+  bool binary = false;       // 0/1 values (blink): y ticks 0 and 1
+};
+
 struct QcPlotInput {
   cv::Mat mean_frame;  // CV_8UC1, may be empty (imports without an average frame)
   std::vector<Roi> motion_rois;
   std::optional<Roi> pupil_roi;
-  std::vector<double> time_s;
-  std::vector<std::pair<std::string, std::vector<double>>> traces;  // at least time_s.size() each
+  std::vector<double> time_s;  // session time in seconds, one per frame
+  std::vector<QcTrace> traces;
 };
 
 // Writes a PNG atomically.

@@ -32,14 +32,16 @@ void draw_pose(core::Chart& chart, const Eigen::MatrixXd& pose, const std::vecto
   for (Eigen::Index k = 0; k < pose.rows(); ++k) chart.point(pose(k, 0), pose(k, 1), colour, 3);
 }
 
-void frame_poses(core::Chart& chart, const std::vector<Eigen::MatrixXd>& poses) {
+// The box around every pose of every panel: panels framed by the same box share one scale.
+struct Box {
   double x_lo = INFINITY, x_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
-  for (const auto& p : poses) {
-    x_lo = std::min(x_lo, p.col(0).minCoeff()), x_hi = std::max(x_hi, p.col(0).maxCoeff());
-    y_lo = std::min(y_lo, p.col(1).minCoeff()), y_hi = std::max(y_hi, p.col(1).maxCoeff());
+  void add(const Eigen::MatrixXd& pose) {
+    x_lo = std::min(x_lo, pose.col(0).minCoeff()), x_hi = std::max(x_hi, pose.col(0).maxCoeff());
+    y_lo = std::min(y_lo, pose.col(1).minCoeff()), y_hi = std::max(y_hi, pose.col(1).maxCoeff());
   }
-  chart.equal_axes(x_lo, x_hi, y_lo, y_hi);
-}
+  // Keypoints are in the pose files' units: pixels, for trackers run on video.
+  void frame(core::Chart& chart) const { chart.equal_axes(x_lo, x_hi, y_lo, y_hi, "x (px)", "y (px)"); }
+};
 
 std::vector<std::pair<int, int>> skeleton_edges(const MoseqConfig& c) {
   std::vector<std::pair<int, int>> edges;
@@ -62,13 +64,17 @@ fs::path scree(const FittedModel& m, const fs::path& dir) {
     x.push_back(static_cast<double>(i + 1));
     cumulative.push_back(total);
   }
-  core::Chart chart(2 * kPanel, kPanel, "explained variance of the pose PCs (latent_dim " +
-                                            std::to_string(m.state.latent_dim) + ")");
-  chart.x_axis(0, static_cast<double>(ratio.size()) + 1, "components");
-  chart.y_axis(0, 1, "cumulative share");
-  chart.line({0, static_cast<double>(ratio.size()) + 1}, {0.9, 0.9}, kGrey, 1);
+  const double right = static_cast<double>(ratio.size()) + 0.5;
+  core::Chart chart(2 * kPanel, kPanel, "explained variance of the pose PCs");
+  chart.x_axis(0.5, right, "components", core::TickKind::kInteger);
+  chart.y_axis(0, 1.04, "cumulative share");
+  chart.line({0.5, right}, {0.9, 0.9}, kGrey, 1);
   chart.line(x, cumulative, kBlue);
-  chart.segment(m.state.latent_dim, 0, m.state.latent_dim, 1, kRed, 1);
+  chart.segment(m.state.latent_dim, 0, m.state.latent_dim, 1.04, kRed, 1);
+  chart.legend({{"cumulative share", kBlue},
+                {"90% of variance", kGrey},
+                {"latent_dim = " + std::to_string(m.state.latent_dim), kRed}},
+               core::Corner::kBottomRight);
   const fs::path file = dir / "scree.png";
   core::save_png(file, chart.image());
   return file;
@@ -77,19 +83,27 @@ fs::path scree(const FittedModel& m, const fs::path& dir) {
 fs::path pcs(const FittedModel& m, const KeypointSlds& model, const fs::path& dir) {
   const int K = m.data.keypoints, D = m.data.dims, L = m.state.latent_dim;
   const auto edges = skeleton_edges(m.config);
-  std::vector<cv::Mat> panels;
+  const Eigen::MatrixXd mean = pose_of(model, Eigen::RowVectorXd::Zero(L), K, D);
+  std::vector<std::pair<Eigen::MatrixXd, Eigen::MatrixXd>> minus_plus;  // per latent dimension
+  Box box;
+  box.add(mean);
   for (int i = 0; i < std::min(L, 8); ++i) {
     Eigen::RowVectorXd x = Eigen::RowVectorXd::Zero(L);
-    const Eigen::MatrixXd mean = pose_of(model, x, K, D);
-    x[i] = 2;
-    const Eigen::MatrixXd plus = pose_of(model, x, K, D);
     x[i] = -2;
     const Eigen::MatrixXd minus = pose_of(model, x, K, D);
-    core::Chart chart(kPanel, kPanel, "latent " + std::to_string(i) + ": -2 sd (blue), mean, +2 sd (red)");
-    frame_poses(chart, {mean, plus, minus});
-    draw_pose(chart, minus, edges, kBlue);
+    x[i] = 2;
+    minus_plus.emplace_back(minus, pose_of(model, x, K, D));
+    box.add(minus_plus.back().first), box.add(minus_plus.back().second);
+  }
+  box.y_hi += 0.35 * (box.y_hi - box.y_lo);  // room for the legend above the poses
+  std::vector<cv::Mat> panels;
+  for (std::size_t i = 0; i < minus_plus.size(); ++i) {
+    core::Chart chart(kPanel, kPanel, "latent dimension " + std::to_string(i));
+    box.frame(chart);
+    draw_pose(chart, minus_plus[i].first, edges, kBlue);
     draw_pose(chart, mean, edges, kGrey);
-    draw_pose(chart, plus, edges, kRed);
+    draw_pose(chart, minus_plus[i].second, edges, kRed);
+    chart.legend({{"-2 sd", kBlue}, {"mean", kGrey}, {"+2 sd", kRed}}, core::Corner::kTopLeft);
     panels.push_back(chart.image().clone());
   }
   const fs::path file = dir / "pcs.png";
@@ -104,9 +118,9 @@ fs::path frequencies(const std::map<int, std::vector<Occurrence>>& runs,
   for (const auto& [s, list] : runs) total += list.size(), top = std::max(top, s);
   std::vector<double> share(static_cast<std::size_t>(top + 1), 0.0);
   for (const auto& [s, list] : runs) share[static_cast<std::size_t>(s)] = static_cast<double>(list.size()) / static_cast<double>(total);
-  core::Chart chart(2 * kPanel, kPanel, "syllable frequencies (share of occurrences)");
-  chart.x_axis(-1, static_cast<double>(share.size()), "syllable");
-  chart.y_axis(0, *std::max_element(share.begin(), share.end()) * 1.1, "share");
+  core::Chart chart(2 * kPanel, kPanel, "syllable frequencies");
+  chart.x_axis(-0.6, static_cast<double>(share.size()) - 0.4, "syllable (0 = most frequent)", core::TickKind::kInteger);
+  chart.y_axis(0, *std::max_element(share.begin(), share.end()) * 1.1, "share of occurrences");
   chart.bars(share, kBlue);
   const fs::path file = dir / "syllable_frequencies.png";
   core::save_png(file, chart.image());
@@ -162,8 +176,8 @@ fs::path dendrogram(const FittedModel& m, const std::map<int, std::vector<Occurr
   }
   core::Chart chart(2 * kPanel, kPanel, "syllables by distance between their AR dynamics");
   const double top = nodes.empty() ? 1 : std::max(1e-9, nodes.back().height);
-  chart.x_axis(-1, static_cast<double>(n), "syllable");
   chart.y_axis(0, top * 1.1, "distance");
+  std::vector<std::string> leaves;  // syllable names in tree order, as the x axis
   // Leaves left to right in tree order; each merge is drawn as a bracket at its height.
   if (!nodes.empty()) {
     double next_leaf = 0;
@@ -171,7 +185,7 @@ fs::path dendrogram(const FittedModel& m, const std::map<int, std::vector<Occurr
       Cluster& c = nodes[static_cast<std::size_t>(id)];
       if (c.left < 0) {
         c.x = next_leaf++;
-        chart.text(c.x - 0.2, -top * 0.02, std::to_string(c.leaves.front()), cv::Scalar(40, 40, 40), 0.35);
+        leaves.push_back(std::to_string(c.leaves.front()));
         return;
       }
       place(c.left);
@@ -185,6 +199,7 @@ fs::path dendrogram(const FittedModel& m, const std::map<int, std::vector<Occurr
     };
     place(static_cast<int>(nodes.size() - 1));
   }
+  chart.x_categories(leaves, "syllable");
   const fs::path file = dir / "syllable_dendrogram.png";
   core::save_png(file, chart.image());
   return file;
@@ -196,7 +211,12 @@ fs::path trajectories(const FittedModel& m, const KeypointSlds& model,
   const int K = m.data.keypoints, D = m.data.dims;
   const auto edges = skeleton_edges(m.config);
   constexpr int kBefore = 3, kAfter = 9, kMaxInstances = 50;
-  std::vector<cv::Mat> panels;
+  struct Panel {
+    std::string title;
+    std::vector<Eigen::MatrixXd> poses;  // onset - 3 frames to onset + 9, every 3rd
+  };
+  std::vector<Panel> shown_panels;
+  Box box;
   for (const auto& [syllable, list] : runs) {
     if (syllable >= max_syllables) break;
     std::vector<Eigen::MatrixXd> mean(kBefore + kAfter + 1, Eigen::MatrixXd::Zero(K, D));
@@ -228,8 +248,13 @@ fs::path trajectories(const FittedModel& m, const KeypointSlds& model,
       if (count[i] > 0) shown.push_back(mean[i] / count[i]);
     }
     if (shown.empty()) continue;
-    core::Chart chart(kPanel, kPanel, "syllable " + std::to_string(syllable) + " (" + std::to_string(list.size()) + "x)");
-    frame_poses(chart, shown);
+    for (const auto& pose : shown) box.add(pose);
+    shown_panels.push_back({"syllable " + std::to_string(syllable) + " (" + std::to_string(list.size()) + "x)", shown});
+  }
+  std::vector<cv::Mat> panels;
+  for (const auto& [title, shown] : shown_panels) {
+    core::Chart chart(kPanel, kPanel, title);
+    box.frame(chart);
     for (std::size_t i = 0; i < shown.size(); ++i) {
       const double fade = 0.15 + 0.85 * static_cast<double>(i) / std::max<std::size_t>(1, shown.size() - 1);
       const cv::Scalar colour = kBlue * fade + cv::Scalar(235, 235, 235) * (1 - fade);
@@ -253,11 +278,17 @@ std::vector<fs::path> qa(const FittedModel& m, const fs::path& dir) {
     }
     const double top = std::max({0.01, *std::max_element(missing.begin(), missing.end()),
                                  *std::max_element(outliers.begin(), outliers.end())});
-    core::Chart chart(2 * kPanel, kPanel, r.name + ": share of frames missing (grey), outliers (red)");
-    chart.x_axis(-1, static_cast<double>(missing.size()), "keypoint (use_bodyparts order)");
-    chart.y_axis(0, top * 1.1);
+    std::vector<std::string> names = m.config.use_bodyparts;
+    if (names.size() != missing.size()) {  // not expected; indices rather than wrong names
+      names.clear();
+      for (std::size_t k = 0; k < missing.size(); ++k) names.push_back(std::to_string(k));
+    }
+    core::Chart chart(2 * kPanel, kPanel, r.name + ": frames missing or flagged per keypoint");
+    chart.x_categories(names);
+    chart.y_axis(0, top * 1.1, "share of frames");
     chart.bars(missing, kGrey);
     chart.bars(outliers, kRed);
+    chart.legend({{"missing", kGrey}, {"outliers", kRed}});
     std::string name = r.name;
     std::replace(name.begin(), name.end(), '/', '_');
     files.push_back(dir / "QA" / (name + ".png"));

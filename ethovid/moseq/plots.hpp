@@ -7,8 +7,9 @@
 //                             their AR dynamics (Frobenius norm of A_i - A_j), average linkage
 //   trajectories.png          per syllable, the mean pose from 3 frames before its onsets to 9
 //                             after, in the animal's frame at onset (light to dark over time)
-//   QA/<recording>.png        per keypoint, the share of frames missing and of frames flagged as
+//   QA/<recording>.png        per bodypart, the share of frames missing and of frames flagged as
 //                             outliers (both interpolated before the fit)
+// The pose panels of pcs.png, and those of trajectories.png, share one scale (px).
 // With `videos`, or when a pose file names its recording's video (SLEAP), grid movies
 // (grid_movies.hpp) as well. plots/plots_summary.json lists the files with the provenance they
 // were drawn from; a second run from the same config, pose files, checkpoint and options, with
