@@ -7,6 +7,9 @@
 //   ar-pca-L    the AR-HMM alone on the aligned, whitened PCA latents (L = 3, 4, auto)
 //   full        the keypoint SLDS: 50 AR-HMM sweeps then full sweeps (the recipe's 50 + 500)
 //   restarts    8 AR-HMM restarts of 50 sweeps (true pose, 4 PCs): marginal log-likelihood vs accuracy
+//   run         `moseq run --target-duration-ms TARGET_MS` through the library (run_pipeline) on
+//               DeepLabCut CSVs of the keypoints: config.yml as setup writes it, the default
+//               sweeps (SWEEPS = full sweeps here; 500 by default) and AR_CHAINS (env) chains
 // Each AR-HMM stage searches kappa like `moseq fit --target-duration-ms 300,500` (binary search in
 // log10 kappa on the median duration; probes of 50 sweeps; the full model's probes 50 + 50),
 // then runs its fit and scores the labels after 50, 150, 300 and 550 sweeps: many-to-one
@@ -16,7 +19,11 @@
 //
 //   bench_moseq_recovery [SEEDS=1,2,3] [STAGES=oracle,ar-true,ar-pca,full] [SWEEPS=550]
 //                        [KAPPA=search|value] [TARGET_MS=300,500]     (env FIT_SEED: sampler seed offset)
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -29,10 +36,13 @@
 #include <string>
 #include <vector>
 
+#include "../tests/moseq/realistic_project.hpp"
 #include "../tests/moseq/realistic_syllables.hpp"
 #include "ethovid/moseq/ar_hmm.hpp"
 #include "ethovid/moseq/fit.hpp"
+#include "ethovid/moseq/kappa_search.hpp"
 #include "ethovid/moseq/keypoint_slds.hpp"
+#include "ethovid/moseq/pipeline.hpp"
 #include "ethovid/moseq/slds_init.hpp"
 
 using namespace ethovid::moseq;
@@ -148,12 +158,6 @@ struct Settings {
   double low_frames = 9, high_frames = 15;  // 300-500 ms at 30 fps
 };
 
-std::vector<Eigen::VectorXd> masks(const std::vector<LatentSequence>& data) {
-  std::vector<Eigen::VectorXd> m;
-  for (const auto& d : data) m.push_back(d.mask);
-  return m;
-}
-
 // Runs `sweeps_total` sweeps of a fit; `ar_sweeps` of them AR-only. Calls `report` after each.
 template <typename Report>
 double run_fit(const RealisticTruth& truth, const Stage& stage, double ar_kappa, double full_kappa, int ar_sweeps,
@@ -185,27 +189,20 @@ double run_fit(const RealisticTruth& truth, const Stage& stage, double ar_kappa,
   return seconds(start);
 }
 
-// keypoint-moseq's recipe of the search: binary search in log10 kappa, 2 decades at a time
-// while one side is unknown, at most 8 probes, stop in the target.
+// The library's kappa search (kappa_search.hpp) over in-memory fits: `median_of(kappa)` is a
+// probe's median duration in frames (30 fps).
 double search(const std::function<double(double)>& median_of, double start_log10, const Settings& s, std::string& log) {
-  double below = -std::numeric_limits<double>::infinity(), above = std::numeric_limits<double>::infinity();
-  double next = start_log10, best = start_log10, best_gap = std::numeric_limits<double>::infinity();
-  const double centre = std::log(0.5 * (s.low_frames + s.high_frames));
-  for (int probe = 0; probe < 8; ++probe) {
-    const double median = median_of(std::pow(10.0, next));
+  KappaSearchOptions o;
+  o.target_low_ms = s.low_frames * 1000 / 30, o.target_high_ms = s.high_frames * 1000 / 30;
+  std::vector<KappaProbe> probes;
+  while (const auto next = next_probe_log10(probes, "ar", start_log10, o)) {
+    const double median = median_of(std::pow(10.0, *next));
     char text[64];
-    std::snprintf(text, sizeof text, " 1e%.2f->%.0f", next, median);
+    std::snprintf(text, sizeof text, " 1e%.2f->%.0f", *next, median);
     log += text;
-    const double gap = std::abs(std::log(std::max(median, 1e-9)) - centre);
-    if (gap < best_gap) best_gap = gap, best = next;
-    if (median >= s.low_frames && median <= s.high_frames) return std::pow(10.0, next);
-    if (median < s.low_frames) below = std::max(below, next);
-    else above = std::min(above, next);
-    if (std::isfinite(below) && std::isfinite(above)) next = 0.5 * (below + above);
-    else if (std::isfinite(below)) next = below + 2;
-    else next = above - 2;
+    probes.push_back({"ar", std::pow(10.0, *next), median * 1000 / 30});
   }
-  return std::pow(10.0, best);
+  return best_probe(probes, "ar", o)->kappa;
 }
 
 void run_stage(const Stage& stage, const Settings& settings, std::uint64_t seed, bool full) {
@@ -256,25 +253,6 @@ void run_stage(const Stage& stage, const Settings& settings, std::uint64_t seed,
                 std::printf("\n");
               });
   std::printf("    %d sweeps in %.1f s (%.1f ms/sweep)\n", settings.sweeps, fit_seconds, 1000 * fit_seconds / settings.sweeps);
-}
-
-// Whitened copies of the true pose (what the AR-HMM would see after keypoint-moseq's whitening).
-std::vector<LatentSequence> whitened(const std::vector<Eigen::MatrixXd>& pose) {
-  Eigen::Index rows = 0;
-  for (const auto& p : pose) rows += p.rows();
-  Eigen::MatrixXd all(rows, pose[0].cols());
-  rows = 0;
-  for (const auto& p : pose) all.middleRows(rows, p.rows()) = p, rows += p.rows();
-  const Eigen::RowVectorXd mean = all.colwise().mean();
-  const Eigen::MatrixXd centred = all.rowwise() - mean;
-  const Eigen::MatrixXd cov = centred.transpose() * centred / static_cast<double>(all.rows());
-  const Eigen::MatrixXd L = cov.llt().matrixL();
-  std::vector<LatentSequence> out;
-  for (const auto& p : pose) {
-    const Eigen::MatrixXd x = L.triangularView<Eigen::Lower>().solve((p.rowwise() - mean).transpose()).transpose();
-    out.push_back({x, Eigen::VectorXd::Ones(p.rows())});
-  }
-  return out;
 }
 
 // Viterbi with AR(1) models (fitted to the true labels on x, or the true ones) and the true
@@ -341,8 +319,44 @@ int main(int argc, char** argv) {
                     describe(oracle(truth, KeypointSlds::latents(truth.data, init.states), nullptr)).c_str());
       }
     }
+    if (wanted("run")) {
+      const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                        ("ethovid_bench_recovery_" + std::to_string(seed) + "_" + std::to_string(::getpid()));
+      PipelineOptions run;
+      run.project = dir / "project";
+      run.pose_files = write_realistic_pose_files(dir, truth);
+      run.fps = 30;
+      run.target_ms = {settings.low_frames * 1000 / 30, settings.high_frames * 1000 / 30};
+      run.fit.seed = seed;
+      if (argc > 3) run.fit.full_iters = settings.sweeps;
+      if (const char* chains = std::getenv("AR_CHAINS")) run.fit.ar_chains = std::atoi(chains);
+      const auto start = Clock::now();
+      const PipelineResult out = run_pipeline(run);
+      const double took = seconds(start);
+      const LabelScore s = score_labels(truth.labels, fitted_realistic_labels(run.project, truth.labels.size()));
+      std::printf("  run        %d chains, %d + %d sweeps: %s median %.0f fr, kappa AR %.3g full %.3g; %.0f s\n",
+                  run.fit.ar_chains, run.fit.ar_iters, run.fit.full_iters, describe(s).c_str(),
+                  out.fitted.fit.median_duration_frames, out.fitted.fit.ar_kappa, out.fitted.fit.full_kappa, took);
+      {  // where the final fit's time went (fit_log.jsonl's seconds), and how many probes ran
+        double ar_seconds = 0, all_seconds = 0;
+        std::ifstream log(run.project / kFitLog);
+        for (std::string line; std::getline(log, line);) {
+          const auto j = ethovid::core::Json::parse(line);
+          all_seconds = j["seconds"].get<double>();
+          if (j["phase"] == "ar") ar_seconds = all_seconds;
+        }
+        std::printf("    final fit: AR-HMM phase (all chains) %.1f s, full model %.1f s; %zu kappa probes%s\n", ar_seconds,
+                    all_seconds - ar_seconds, out.fitted.search ? out.fitted.search->probes.size() : 0,
+                    out.fitted.fit_is_winning_probe ? "; the fit is the winning probe" : "");
+      }
+      for (const auto& c : out.fitted.fit.chains) {
+        std::printf("    chain %d: log p(x) %.1f, %d syllables%s\n", c.chain, c.log_likelihood, c.syllables_used,
+                    c.chain == out.fitted.fit.best_chain ? " (kept)" : "");
+      }
+      std::filesystem::remove_all(dir);
+    }
     if (wanted("ar-true")) {
-      Stage stage{"ar-true", &truth, whitened(truth.pose), std::nullopt};
+      Stage stage{"ar-true", &truth, whitened_pose(truth.pose), std::nullopt};
       run_stage(stage, settings, seed, false);
     }
     if (wanted("restarts")) {
@@ -352,7 +366,7 @@ int main(int argc, char** argv) {
       const double kappa = settings.kappa ? *settings.kappa : 1e4;
       for (int L : {0, 4}) {
         const std::vector<LatentSequence> x =
-            L == 0 ? whitened(truth.pose) : KeypointSlds::latents(truth.data, pca_init(L).states);
+            L == 0 ? whitened_pose(truth.pose) : KeypointSlds::latents(truth.data, pca_init(L).states);
         TransitionHyperparams th;
         th.kappa = kappa;
         ArHmm ar_hmm(ArHyperparams{}, th, static_cast<int>(x[0].x.cols()));

@@ -1,5 +1,6 @@
 // `ethovid moseq setup|calibrate|fit|results|plots|run`.
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 
 #include "ethovid/cli/commands.hpp"
@@ -26,6 +27,10 @@ bool no_values(const CLI::Option& option) {
 // A fit's checkpoints outlive an interrupt: say how to go on from them.
 constexpr const char* kInterruptedFit =
     "ethovid: interrupted; the last checkpoint is kept: `ethovid moseq fit PROJECT --resume` continues from it";
+
+constexpr const char* kArChainsHelp =
+    "AR-HMM chains of a new fit, each from its own seed; the one with the highest log p(x) goes on "
+    "(1: keypoint-moseq's single chain)";
 
 // The target a --target-duration-ms option gives, if it was given.
 std::optional<std::pair<double, double>> target_of(const CLI::Option& option, std::vector<double>& values) {
@@ -64,11 +69,22 @@ void print_search_and_fit(const moseq::SearchAndFit& out, const moseq::FitOption
     std::cout << "kappa (found by the search; config.yml is unchanged): AR-HMM " << out.search->ar_kappa
               << (out.search->ar_in_target ? "" : " (target not reached)") << ", full model " << out.search->full_kappa
               << (out.search->full_in_target ? "" : " (target not reached)") << "\n";
+    if (out.fit_is_winning_probe) std::cout << "fit: the search's winning probe, moved in (not fitted twice)\n";
   } else if (asked.kappa || asked.full_kappa) {
     std::cout << "kappa (from the command line): AR-HMM " << out.fit.ar_kappa << ", full model " << out.fit.full_kappa << "\n";
   } else {
     std::cout << "kappa (config.yml trans_hypparams.kappa; full model / 100): AR-HMM " << out.fit.ar_kappa
               << ", full model " << out.fit.full_kappa << "\n";
+  }
+  if (out.fit.chains.size() > 1) {
+    const auto& kept = out.fit.chains[static_cast<std::size_t>(out.fit.best_chain)];
+    std::string others;
+    for (const auto& c : out.fit.chains) {
+      if (c.chain != kept.chain) others += (others.empty() ? "" : ", ") + std::to_string(std::lround(c.log_likelihood));
+    }
+    std::cout << "AR-HMM: kept chain " << kept.chain << " of " << out.fit.chains.size() << ": log p(x) "
+              << std::lround(kept.log_likelihood) << ", " << kept.syllables_used << " syllables (the others: " << others
+              << ")\n";
   }
 }
 
@@ -132,6 +148,7 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   f->add_option("PROJECT", fit->project, "Project folder (from `moseq setup`)")->required()->type_name("DIR");
   f->add_option("--ar-iters", fit->ar_iters, "AR-HMM sweeps")->capture_default_str();
   f->add_option("--full-iters", fit->full_iters, "Full-model sweeps after them")->capture_default_str();
+  f->add_option("--ar-chains", fit->ar_chains, kArChainsHelp)->capture_default_str();
   auto* kappa_option =
       f->add_option("--kappa", *kappa, "Stickiness of the AR-HMM (default: config.yml's trans_hypparams.kappa)");
   auto* full_kappa_option =
@@ -223,6 +240,7 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
   auto* run_videos_option = w->add_option("--videos", *run_videos, "Folder with the recordings' videos (grid movies)")->type_name("DIR");
   w->add_option("--ar-iters", pipeline->fit.ar_iters, "AR-HMM sweeps")->capture_default_str();
   w->add_option("--full-iters", pipeline->fit.full_iters, "Full-model sweeps")->capture_default_str();
+  w->add_option("--ar-chains", pipeline->fit.ar_chains, kArChainsHelp)->capture_default_str();
   auto run_full_kappa = std::make_shared<double>(0);
   auto* run_kappa_option =
       w->add_option("--kappa", *run_kappa, "Stickiness of the AR-HMM (default: config.yml's trans_hypparams.kappa)");

@@ -13,6 +13,7 @@
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/hash.hpp"
 #include "ethovid/core/json_file.hpp"
+#include "ethovid/moseq/ar_restarts.hpp"
 #include "ethovid/moseq/model_data.hpp"
 #include "ethovid/moseq/slds_init.hpp"
 
@@ -112,6 +113,7 @@ FitResult fit_model(const FitOptions& o) {
     throw ConfigError("--ar-iters " + std::to_string(o.ar_iters) + " and --full-iters " + std::to_string(o.full_iters) +
                       " must be >= 0 with at least one sweep");
   }
+  if (o.ar_chains < 1) throw ConfigError("--ar-chains must be >= 1, not " + std::to_string(o.ar_chains));
   if (o.checkpoint_every < 1) throw ConfigError("--checkpoint-every must be >= 1, not " + std::to_string(o.checkpoint_every));
   const MoseqConfig config = load_moseq_config(o.project);
   const std::string digest = core::sha256_file(o.project / kConfigFile);
@@ -156,14 +158,6 @@ FitResult fit_model(const FitOptions& o) {
   ArHmm ar_hmm({config.nlags, config.S_0_scale, config.K_0_scale}, th, state.latent_dim);
   const KeypointSlds model(ar_hmm, state.params, {config.nu_s, config.sigmasq_loc, config.fix_heading},
                            data.keypoints, data.dims);
-  if (!o.resume) {
-    try {
-      state.ar = ar_hmm.initialize(KeypointSlds::latents(data.segments, state.states), sampler);
-    } catch (const ComputationError& e) {
-      throw ComputationError(std::string(e.what()) + " while initialising the model; no checkpoint was written");
-    }
-  }
-
   const int total = o.ar_iters + o.full_iters;
   if (state.iteration >= total) {
     throw ConfigError("the checkpoint already has " + std::to_string(state.iteration) + " sweeps; ask for more than " +
@@ -177,10 +171,72 @@ FitResult fit_model(const FitOptions& o) {
     truncate_log(result.log, state.iteration);
     log.open(result.log, std::ios::app);
   }
-  core::ProgressBar bar("moseq fit", total, "sweeps", o.progress);
-  bar.update(state.iteration);
   const auto start = std::chrono::steady_clock::now();
+  auto log_line = [&](bool ar_only, double log_likelihood, const std::vector<std::vector<int>>& z) {
+    std::set<int> used;
+    for (const auto& labels : z) used.insert(labels.begin(), labels.end());
+    const double median = median_duration(z, masks, config.nlags);
+    return core::Json{{"iteration", state.iteration},
+                      {"phase", ar_only ? "ar" : "full"},
+                      {"kappa", ar_only ? state.ar_kappa : state.full_kappa},
+                      {"log_likelihood", log_likelihood},
+                      {"median_duration_frames", median},
+                      {"median_duration_ms", 1000 * median / config.fps},
+                      {"syllables_used", used.size()},
+                      {"seconds", core::seconds_since(start)}}
+               .dump() +
+           "\n";
+  };
   int last_saved = o.resume ? state.iteration : -1;
+  auto save = [&] {
+    state.rng_state = sampler.save_state();
+    state.syllable_order = frequency_order(state.ar, masks, config.nlags);
+    write_checkpoint(result.checkpoint, state);
+    last_saved = state.iteration;
+    if (!log.is_open()) {
+      log.open(result.log, std::ios::trunc);
+      log << pending << std::flush;
+      pending.clear();
+    }
+  };
+  // The AR-HMM phase of a new fit runs as `ar_chains` chains (ar_restarts.hpp); the bar counts
+  // every chain's sweeps.
+  const int chains = o.ar_iters > 0 ? o.ar_chains : 1;
+  const int chain_sweeps = (chains - 1) * o.ar_iters;
+  core::ProgressBar bar("moseq fit", total + chain_sweeps, "sweeps", o.progress);
+  auto bar_position = [&] { return state.iteration + (state.iteration >= o.ar_iters ? chain_sweeps : 0); };
+  bar.update(bar_position());
+  if (!o.resume && o.ar_iters == 0) {
+    try {
+      state.ar = ar_hmm.initialize(KeypointSlds::latents(data.segments, state.states), sampler);
+    } catch (const ComputationError& e) {
+      throw ComputationError(std::string(e.what()) + " while initialising the model; no checkpoint was written");
+    }
+  } else if (!o.resume) {
+    ar_hmm.set_kappa(state.ar_kappa);
+    std::vector<std::string> lines(static_cast<std::size_t>(chains));
+    ArChains found;
+    try {
+      found = run_ar_chains(ar_hmm, KeypointSlds::latents(data.segments, state.states), chains, o.ar_iters, o.seed,
+                            [&](int chain, int sweep, double log_likelihood, const ArHmmState& chain_state) {
+                              state.iteration = sweep;
+                              lines[static_cast<std::size_t>(chain)] += log_line(true, log_likelihood, chain_state.z);
+                              bar.update(chain * o.ar_iters + sweep);
+                            });
+    } catch (const ComputationError& e) {
+      throw ComputationError(std::string(e.what()) + " (AR-HMM); no checkpoint was written");
+    }
+    state.ar = std::move(found.state);
+    sampler.restore_state(found.sampler_state);
+    state.iteration = state.ar_iterations = o.ar_iters;
+    result.chains = found.chains;
+    result.best_chain = found.best;
+    result.log_likelihood = found.chains[static_cast<std::size_t>(found.best)].log_likelihood;
+    result.median_duration_frames = median_duration(state.ar.z, masks, config.nlags);
+    pending = lines[static_cast<std::size_t>(found.best)];
+    save();
+  }
+
   while (state.iteration < total) {
     const bool ar_only = state.iteration < o.ar_iters;
     ar_hmm.set_kappa(ar_only ? state.ar_kappa : state.full_kappa);
@@ -198,35 +254,14 @@ FitResult fit_model(const FitOptions& o) {
     if (ar_only) state.ar_iterations = state.iteration;
     result.log_likelihood = log_likelihood;
     result.median_duration_frames = median_duration(state.ar.z, masks, config.nlags);
-    std::set<int> used;
-    for (const auto& labels : state.ar.z) used.insert(labels.begin(), labels.end());
-    const std::string line = core::Json{{"iteration", state.iteration},
-                      {"phase", ar_only ? "ar" : "full"},
-                      {"kappa", ar_only ? state.ar_kappa : state.full_kappa},
-                      {"log_likelihood", log_likelihood},
-                      {"median_duration_frames", result.median_duration_frames},
-                      {"median_duration_ms", 1000 * result.median_duration_frames / config.fps},
-                      {"syllables_used", used.size()},
-                      {"seconds", core::seconds_since(start)}}
-                                 .dump() +
-                             "\n";
+    const std::string line = log_line(ar_only, log_likelihood, state.ar.z);
     if (log.is_open()) {
       log << line << std::flush;
     } else {
       pending += line;
     }
-    if (state.iteration % o.checkpoint_every == 0 || state.iteration == total || state.iteration == o.ar_iters) {
-      state.rng_state = sampler.save_state();
-      state.syllable_order = frequency_order(state.ar, masks, config.nlags);
-      write_checkpoint(result.checkpoint, state);
-      last_saved = state.iteration;
-      if (!log.is_open()) {
-        log.open(result.log, std::ios::trunc);
-        log << pending << std::flush;
-        pending.clear();
-      }
-    }
-    bar.update(state.iteration);
+    if (state.iteration % o.checkpoint_every == 0 || state.iteration == total || state.iteration == o.ar_iters) save();
+    bar.update(bar_position());
   }
   result.iterations = state.iteration;
   result.ar_kappa = state.ar_kappa;

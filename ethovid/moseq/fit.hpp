@@ -12,15 +12,21 @@
 #include <optional>
 
 #include "ethovid/core/progress.hpp"
+#include "ethovid/moseq/ar_restarts.hpp"
 #include "ethovid/moseq/checkpoint.hpp"
 #include "ethovid/moseq/model_data.hpp"
 
 namespace ethovid::moseq {
 
+inline constexpr int kDefaultArChains = 8;
+
 struct FitOptions {
   std::filesystem::path project;
   int ar_iters = 50;
   int full_iters = 500;
+  // Chains of the AR-HMM phase of a new fit; the best by log p(x) goes on (ar_restarts.hpp).
+  // 1 is keypoint-moseq's single chain. A resumed fit goes on with the chain it had.
+  int ar_chains = kDefaultArChains;
   std::optional<double> kappa;       // the AR-HMM's (default: trans_hypparams.kappa)
   std::optional<double> full_kappa;  // the full model's (default: the AR-HMM's / 100)
   bool resume = false;
@@ -39,6 +45,8 @@ struct FitResult {
   std::filesystem::path checkpoint;
   std::filesystem::path log;
   std::vector<LeftOutRecording> left_out;  // recordings that could not carry the model
+  std::vector<ArChainSummary> chains;      // of the AR-HMM phase (empty for a resumed fit)
+  int best_chain = 0;
 };
 
 inline constexpr const char* kFitLog = "fit_log.jsonl";

@@ -21,7 +21,7 @@ constexpr double kLowestLog10 = -2, kHighestLog10 = 14;
 // What a probe's result depends on: a saved probe counts only for the same settings and config.
 core::Json search_parameters(const KappaSearchOptions& o) {
   return {{"target_ms", {o.target_low_ms, o.target_high_ms}}, {"ar_iters", o.ar_iters}, {"full_iters", o.full_iters},
-          {"seed", o.seed}, {"config_sha256", core::sha256_file(o.project / kConfigFile)}};
+          {"ar_chains", o.ar_chains}, {"seed", o.seed}, {"config_sha256", core::sha256_file(o.project / kConfigFile)}};
 }
 
 void save(const fs::path& file, const KappaSearchOptions& o, const std::vector<KappaProbe>& probes) {
@@ -43,8 +43,9 @@ std::vector<KappaProbe> load(const fs::path& file, const KappaSearchOptions& o) 
 
 bool in_target(double ms, const KappaSearchOptions& o) { return ms >= o.target_low_ms && ms <= o.target_high_ms; }
 
-// The probe whose median is nearest the target (in log space), or nullopt before the first.
-std::optional<KappaProbe> best_of(const std::vector<KappaProbe>& probes, const std::string& phase, const KappaSearchOptions& o) {
+}  // namespace
+
+std::optional<KappaProbe> best_probe(const std::vector<KappaProbe>& probes, const std::string& phase, const KappaSearchOptions& o) {
   std::optional<KappaProbe> best;
   const double centre = std::log(0.5 * (o.target_low_ms + o.target_high_ms));
   for (const auto& p : probes) {
@@ -57,8 +58,7 @@ std::optional<KappaProbe> best_of(const std::vector<KappaProbe>& probes, const s
   return best;
 }
 
-// The next log10(kappa) to probe from what the phase's probes have shown, or nullopt when done.
-std::optional<double> next_log10(const std::vector<KappaProbe>& probes, const std::string& phase, double start,
+std::optional<double> next_probe_log10(const std::vector<KappaProbe>& probes, const std::string& phase, double start,
                                  const KappaSearchOptions& o) {
   double below = -std::numeric_limits<double>::infinity();  // kappas known too small (too short)
   double above = std::numeric_limits<double>::infinity();   // kappas known too large (too long)
@@ -85,8 +85,6 @@ std::optional<double> next_log10(const std::vector<KappaProbe>& probes, const st
   return next;
 }
 
-}  // namespace
-
 KappaSearchResult search_kappa(const KappaSearchOptions& o) {
   if (!(o.target_low_ms > 0 && o.target_low_ms < o.target_high_ms)) {
     throw ConfigError("the target duration " + std::to_string(o.target_low_ms) + "," + std::to_string(o.target_high_ms) +
@@ -108,23 +106,25 @@ KappaSearchResult search_kappa(const KappaSearchOptions& o) {
     fit.seed = o.seed;
     fit.strict = o.strict;
     fit.ar_iters = o.ar_iters;
+    fit.ar_chains = o.ar_chains;
     fit.full_iters = phase == "ar" ? 0 : o.full_iters;
     fit.kappa = phase == "ar" ? kappa : ar_kappa;
     fit.full_kappa = phase == "ar" ? kappa / 100 : kappa;
     fit.checkpoint_every = fit.ar_iters + fit.full_iters;  // only the last one
     fit.progress = o.progress;
     const FitResult r = fit_model(fit);
+    if (phase == "full") result.last_full_probe = r;
     result.probes.push_back({phase, kappa, 1000 * r.median_duration_frames / config.fps});
     save(result.state_file, o, result.probes);
   };
-  while (auto next = next_log10(result.probes, "ar", std::log10(config.kappa), o)) probe("ar", std::pow(10.0, *next), 0);
-  const KappaProbe ar = *best_of(result.probes, "ar", o);
+  while (auto next = next_probe_log10(result.probes, "ar", std::log10(config.kappa), o)) probe("ar", std::pow(10.0, *next), 0);
+  const KappaProbe ar = *best_probe(result.probes, "ar", o);
   result.ar_kappa = ar.kappa;
   result.ar_in_target = in_target(ar.median_ms, o);
-  while (auto next = next_log10(result.probes, "full", std::log10(ar.kappa) - 2, o)) {
+  while (auto next = next_probe_log10(result.probes, "full", std::log10(ar.kappa) - 2, o)) {
     probe("full", std::pow(10.0, *next), ar.kappa);
   }
-  const KappaProbe full = *best_of(result.probes, "full", o);
+  const KappaProbe full = *best_probe(result.probes, "full", o);
   result.full_kappa = full.kappa;
   result.full_in_target = in_target(full.median_ms, o);
   return result;

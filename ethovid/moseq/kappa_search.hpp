@@ -8,10 +8,12 @@
 // search resumes where it stopped.
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "ethovid/core/json_file.hpp"
 #include "ethovid/core/progress.hpp"
+#include "ethovid/moseq/fit.hpp"
 
 namespace ethovid::moseq {
 
@@ -20,6 +22,7 @@ struct KappaSearchOptions {
   double target_low_ms = 300, target_high_ms = 400;
   int ar_iters = 50;    // sweeps of each AR-HMM probe (and of the AR-HMM before each full probe)
   int full_iters = 50;  // full-model sweeps of each full probe
+  int ar_chains = kDefaultArChains;  // AR-HMM chains of each probe (FitOptions::ar_chains)
   int max_probes = 8;   // per phase
   std::uint64_t seed = 0;
   bool strict = false;  // as FitOptions::strict
@@ -37,10 +40,22 @@ struct KappaSearchResult {
   bool ar_in_target = false, full_in_target = false;
   std::vector<KappaProbe> probes;
   std::filesystem::path state_file;
+  // The fit of the last full-model probe this call ran, still in PROJECT/kappa_search/: when it
+  // is the winner and made like the final fit, it is the final fit (pipeline.cpp takes it).
+  std::optional<FitResult> last_full_probe;
 };
 
 inline constexpr const char* kKappaSearchFile = "kappa_search.json";
 
 KappaSearchResult search_kappa(const KappaSearchOptions& options);
+
+// The search's steps, for a search over fits of another kind (bench/bench_moseq_recovery.cpp):
+// the next log10(kappa) to probe in `phase` after `probes` (`start` first; nullopt when a probe
+// is in the target, max_probes are done or the target is out of reach), and the probe whose
+// median is nearest the target's centre (in log space; nullopt before the first).
+std::optional<double> next_probe_log10(const std::vector<KappaProbe>& probes, const std::string& phase, double start,
+                                       const KappaSearchOptions& options);
+std::optional<KappaProbe> best_probe(const std::vector<KappaProbe>& probes, const std::string& phase,
+                                     const KappaSearchOptions& options);
 
 }  // namespace ethovid::moseq

@@ -14,7 +14,7 @@ core::Provenance fit_request(const FitOptions& o, const std::optional<std::pair<
                              int search_full_iters) {
   core::Provenance provenance = project_provenance(o.project);
   auto optional = [](const std::optional<double>& v) { return v ? core::Json(*v) : core::Json(); };
-  provenance.set_parameters({{"ar_iters", o.ar_iters}, {"full_iters", o.full_iters}, {"kappa", optional(o.kappa)},
+  provenance.set_parameters({{"ar_iters", o.ar_iters}, {"full_iters", o.full_iters}, {"ar_chains", o.ar_chains}, {"kappa", optional(o.kappa)},
                              {"full_kappa", optional(o.full_kappa)},
                              {"target_ms", target_ms ? core::Json{target_ms->first, target_ms->second} : core::Json()},
                              {"search_full_iters", search_full_iters}, {"seed", o.seed}, {"strict", o.strict}});
@@ -25,6 +25,14 @@ core::Json to_json(const SearchAndFit& out) {
   core::Json j = {{"iterations", out.fit.iterations}, {"log_likelihood", out.fit.log_likelihood},
                   {"median_duration_frames", out.fit.median_duration_frames}, {"ar_kappa", out.fit.ar_kappa},
                   {"full_kappa", out.fit.full_kappa}, {"recordings_left_out", left_out_json(out.fit.left_out)}};
+  if (!out.fit.chains.empty()) {
+    core::Json chains = core::Json::array();
+    for (const auto& c : out.fit.chains) {
+      chains.push_back({{"chain", c.chain}, {"seed", c.seed}, {"log_likelihood", c.log_likelihood},
+                        {"syllables_used", c.syllables_used}, {"kept", c.chain == out.fit.best_chain}});
+    }
+    j["ar_chains"] = chains;
+  }
   if (out.search) {
     j["search"] = {{"ar_kappa", out.search->ar_kappa}, {"full_kappa", out.search->full_kappa},
                    {"ar_in_target", out.search->ar_in_target}, {"full_in_target", out.search->full_in_target}};
@@ -45,11 +53,32 @@ SearchAndFit from_json(const core::Json& j, const fs::path& project) {
   out.fit.left_out = left_out_from_json(j.at("recordings_left_out"));
   if (j.contains("search")) {
     const auto& s = j["search"];
-    out.search = KappaSearchResult{s.at("ar_kappa").get<double>(), s.at("full_kappa").get<double>(),
-                                   s.at("ar_in_target").get<bool>(), s.at("full_in_target").get<bool>(), {},
-                                   project / kKappaSearchFile};
+    out.search = KappaSearchResult{};
+    out.search->ar_kappa = s.at("ar_kappa").get<double>();
+    out.search->full_kappa = s.at("full_kappa").get<double>();
+    out.search->ar_in_target = s.at("ar_in_target").get<bool>();
+    out.search->full_in_target = s.at("full_in_target").get<bool>();
+    out.search->state_file = project / kKappaSearchFile;
   }
   return out;
+}
+
+// The search's last full-model probe is the final fit when it won and was made with the final
+// fit's sweeps (and, by construction, its seed, chains and config): its checkpoint and log move
+// into the project instead of fitting the same model again.
+std::optional<FitResult> winning_probe_fit(const KappaSearchResult& search, const KappaSearchOptions& searched,
+                                           const FitOptions& fit) {
+  const auto& last = search.last_full_probe;
+  if (!last || fit.resume || last->ar_kappa != search.ar_kappa || last->full_kappa != search.full_kappa ||
+      searched.ar_iters != fit.ar_iters || searched.full_iters != fit.full_iters) {
+    return std::nullopt;
+  }
+  FitResult adopted = *last;
+  adopted.checkpoint = fit.project / kCheckpointFile;
+  adopted.log = fit.project / kFitLog;
+  fs::rename(last->checkpoint, adopted.checkpoint);
+  fs::rename(last->log, adopted.log);
+  return adopted;
 }
 
 }  // namespace
@@ -80,14 +109,19 @@ SearchAndFit fit_searching_kappa(const FitOptions& options, std::optional<std::p
     search.target_high_ms = target_ms->second;
     search.ar_iters = std::max(1, fit.ar_iters);
     search.full_iters = search_full_iters > 0 ? search_full_iters : std::max(1, fit.full_iters);
+    search.ar_chains = fit.ar_chains;
     search.seed = fit.seed;
     search.strict = fit.strict;
     search.progress = fit.progress;
     out.search = search_kappa(search);
     fit.kappa = out.search->ar_kappa;
     fit.full_kappa = out.search->full_kappa;
+    if (auto adopted = winning_probe_fit(*out.search, search, fit)) {
+      out.fit = std::move(*adopted);
+      out.fit_is_winning_probe = true;
+    }
   }
-  out.fit = fit_model(fit);
+  if (!out.fit_is_winning_probe) out.fit = fit_model(fit);
   core::write_json(summary, {{"fit", to_json(out)}, {"provenance", request.finish()}});
   return out;
 }

@@ -5,9 +5,12 @@
 // kappas it found (each probe of the search is a fit of its own, in PROJECT/kappa_search/). The
 // kappas config.yml states (trans_hypparams.kappa, and / 100 for the full model) are where the
 // search starts; config.yml is not changed, and the kappas used are in checkpoint.h5 and
-// moseq_summary.json. PROJECT/fit_summary.json records what the fit was asked (the options,
-// config.yml and the pose files' sha256) and what it gave; the same request again, with
-// checkpoint.h5 and fit_log.jsonl still there, is up to date (skipped) unless `force`.
+// moseq_summary.json. When the search's last full-model probe wins and was made with the fit's
+// own sweeps (search_full_iters 0), it is the fit: its checkpoint and log move into the project
+// instead of the same model being fitted again. PROJECT/fit_summary.json records what the fit
+// was asked (the options, config.yml and the pose files' sha256) and what it gave; the same
+// request again, with checkpoint.h5 and fit_log.jsonl still there, is up to date (skipped)
+// unless `force`.
 //
 // run_pipeline: the whole chain in one command: setup (unless the project already has a
 // config.yml), fit_searching_kappa, the results and the plots (with grid movies when videos are
@@ -28,6 +31,7 @@ inline constexpr const char* kFitSummary = "fit_summary.json";
 struct SearchAndFit {
   bool skipped = false;  // up to date: nothing was fitted
   std::optional<KappaSearchResult> search;
+  bool fit_is_winning_probe = false;  // the search's last probe won and was this fit: not fitted again
   FitResult fit;
 };
 

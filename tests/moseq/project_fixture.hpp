@@ -2,8 +2,10 @@
 // A moseq project over generated keypoints (switching_truth.hpp), written as DeepLabCut CSVs
 // (one per animal), with a small model (8 states, latent_dim 2) for quick tests.
 #include <fstream>
+#include <iterator>
 #include <string>
 
+#include "dlc_csv.hpp"
 #include "ethovid/moseq/project_config.hpp"
 #include "switching_truth.hpp"
 #include "test_support.hpp"
@@ -19,20 +21,7 @@ inline std::filesystem::path make_project(const test::ScratchDir& dir, const std
   const char* parts[kTruthKeypoints] = {"nose", "left", "right", "mid_l", "mid_r", "tail_base"};
   for (std::size_t n = 0; n < truth.data.size(); ++n) {
     const std::filesystem::path file = dir / (name + "_animal" + std::to_string(n) + ".csv");
-    std::ofstream out(file);
-    out << "scorer";
-    for (int i = 0; i < kTruthKeypoints * 3; ++i) out << ",gen";
-    out << "\nbodyparts";
-    for (const char* p : parts) out << "," << p << "," << p << "," << p;
-    out << "\ncoords";
-    for (int i = 0; i < kTruthKeypoints; ++i) out << ",x,y,likelihood";
-    out << "\n";
-    const auto& Y = truth.data[n].Y;
-    for (Eigen::Index t = 0; t < Y.rows(); ++t) {
-      out << t;
-      for (int k = 0; k < kTruthKeypoints; ++k) out << "," << Y(t, 2 * k) << "," << Y(t, 2 * k + 1) << ",0.95";
-      out << "\n";
-    }
+    write_dlc_csv(file, truth.data[n].Y, {std::begin(parts), std::end(parts)}, 0.95);
     setup.pose_files.push_back(file);
   }
   setup_project(setup);

@@ -16,6 +16,7 @@
 
 #include <Eigen/Dense>
 
+#include "ethovid/moseq/ar_hmm.hpp"
 #include "ethovid/moseq/keypoint_slds.hpp"
 #include "ethovid/moseq/sampling.hpp"
 
@@ -131,6 +132,26 @@ inline RealisticTruth generate_realistic(std::uint64_t seed, RealisticOptions o 
     truth.centroid.push_back(centroid);
   }
   return truth;
+}
+
+// Whitened copies of the true pose: the latents the AR-HMM would get from a perfect alignment and
+// PCA (keypoint-moseq whitens its PCs the same way).
+inline std::vector<LatentSequence> whitened_pose(const std::vector<Eigen::MatrixXd>& pose) {
+  Eigen::Index rows = 0;
+  for (const auto& p : pose) rows += p.rows();
+  Eigen::MatrixXd all(rows, pose[0].cols());
+  rows = 0;
+  for (const auto& p : pose) all.middleRows(rows, p.rows()) = p, rows += p.rows();
+  const Eigen::RowVectorXd mean = all.colwise().mean();
+  const Eigen::MatrixXd centred = all.rowwise() - mean;
+  const Eigen::MatrixXd cov = centred.transpose() * centred / static_cast<double>(all.rows());
+  const Eigen::MatrixXd L = cov.llt().matrixL();
+  std::vector<LatentSequence> out;
+  for (const auto& p : pose) {
+    const Eigen::MatrixXd x = L.triangularView<Eigen::Lower>().solve((p.rowwise() - mean).transpose()).transpose();
+    out.push_back({x, Eigen::VectorXd::Ones(p.rows())});
+  }
+  return out;
 }
 
 // How well `found` labels match the truth. Both are per sequence and end at the last frame; a

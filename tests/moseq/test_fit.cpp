@@ -16,6 +16,7 @@
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/json_file.hpp"
 #include "ethovid/moseq/fit.hpp"
+#include "ethovid/moseq/pipeline.hpp"
 #include "ethovid/moseq/kappa_search.hpp"
 #include "ethovid/core/table.hpp"
 #include "ethovid/moseq/project_config.hpp"
@@ -174,6 +175,43 @@ TEST(KappaSearch, ProbesBothPhasesRecordsThemAndResumes) {
   const auto run = test::run_ethovid("moseq fit '" + project.string() + "' --kappa 100 --target-duration-ms 300,400");
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_NE(run.output.find("excludes"), std::string::npos) << run.output;
+}
+
+// A search whose last full-model probe wins, made with the fit's own sweeps, hands that probe's
+// checkpoint and log to the project instead of fitting again, and they are exactly the fit the
+// found kappas give from scratch (chains, generator and all).
+TEST(KappaSearch, TheWinningProbeIsTheFitItself) {
+  test::ScratchDir dir;
+  FitOptions o;
+  o.project = make_project(dir, "searched", 9);
+  o.ar_iters = 3;
+  o.full_iters = 2;
+  o.ar_chains = 3;
+  // A target every probe meets: the first probe of each phase wins, and the full one is the last.
+  const SearchAndFit out = fit_searching_kappa(o, std::make_pair(1.0, 1e6));
+  ASSERT_TRUE(out.search);
+  EXPECT_TRUE(out.fit_is_winning_probe);
+  EXPECT_EQ(out.fit.iterations, 5);
+  EXPECT_EQ(out.fit.chains.size(), 3u);
+  EXPECT_FALSE(fs::exists(o.project / "kappa_search" / kCheckpointFile)) << "moved, not copied";
+  EXPECT_EQ(log_lines(o.project).size(), 5u);
+  EXPECT_TRUE(core::read_json(o.project / kFitSummary)["fit"].contains("ar_chains"));
+
+  FitOptions fresh = o;
+  fresh.project = make_project(dir, "fresh", 9);
+  fresh.kappa = out.fit.ar_kappa;
+  fresh.full_kappa = out.fit.full_kappa;
+  fit_model(fresh);
+  const FitState a = read_checkpoint(o.project / kCheckpointFile, 0, 0);
+  const FitState b = read_checkpoint(fresh.project / kCheckpointFile, 0, 0);
+  EXPECT_EQ(a.ar.z, b.ar.z);
+  EXPECT_EQ((a.states[0].x - b.states[0].x).cwiseAbs().maxCoeff(), 0.0);
+  EXPECT_EQ(a.rng_state, b.rng_state);
+
+  // With probes shorter than the fit, the fit is its own.
+  const SearchAndFit shorter = fit_searching_kappa(o, std::make_pair(1.0, 1e6), 1, true);
+  EXPECT_FALSE(shorter.fit_is_winning_probe);
+  EXPECT_EQ(shorter.fit.iterations, 5);
 }
 
 // Whole lines in the log so far (a line being written does not count).

@@ -7,6 +7,7 @@
 
 #include <opencv2/videoio.hpp>
 
+#include "dlc_csv.hpp"
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/json_file.hpp"
 #include "ethovid/core/table.hpp"
@@ -22,13 +23,7 @@ namespace fs = std::filesystem;
 fs::path pose_csv(const fs::path& path, const std::vector<std::string>& parts, int frames = 20,
                   const std::function<std::string(int, std::size_t, int)>& cell = nullptr) {
   std::ofstream out(path);
-  out << "scorer";
-  for (std::size_t i = 0; i < parts.size() * 3; ++i) out << ",s";
-  out << "\nbodyparts";
-  for (const auto& p : parts) out << "," << p << "," << p << "," << p;
-  out << "\ncoords";
-  for (std::size_t i = 0; i < parts.size(); ++i) out << ",x,y,likelihood";
-  out << "\n";
+  write_dlc_header(out, parts);
   for (int t = 0; t < frames; ++t) {
     out << t;
     for (std::size_t k = 0; k < parts.size(); ++k) {
