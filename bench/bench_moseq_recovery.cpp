@@ -337,16 +337,19 @@ int main(int argc, char** argv) {
       std::printf("  run        %d chains, %d + %d sweeps: %s median %.0f fr, kappa AR %.3g full %.3g; %.0f s\n",
                   run.fit.ar_chains, run.fit.ar_iters, run.fit.full_iters, describe(s).c_str(),
                   out.fitted.fit.median_duration_frames, out.fitted.fit.ar_kappa, out.fitted.fit.full_kappa, took);
-      {  // where the final fit's time went (fit_log.jsonl's seconds), and how many probes ran
-        double ar_seconds = 0, all_seconds = 0;
+      {  // where the final fit's time went, from fit_log.jsonl's seconds (since the fit began):
+         // the AR-HMM phase, every chain, ends one sweep before the first full sweep's line
+        std::vector<double> full_seconds;
         std::ifstream log(run.project / kFitLog);
         for (std::string line; std::getline(log, line);) {
           const auto j = ethovid::core::Json::parse(line);
-          all_seconds = j["seconds"].get<double>();
-          if (j["phase"] == "ar") ar_seconds = all_seconds;
+          if (j["phase"] == "full") full_seconds.push_back(j["seconds"].get<double>());
         }
-        std::printf("    final fit: AR-HMM phase (all chains) %.1f s, full model %.1f s; %zu kappa probes%s\n", ar_seconds,
-                    all_seconds - ar_seconds, out.fitted.search ? out.fitted.search->probes.size() : 0,
+        const double sweep = full_seconds.size() > 1 ? full_seconds[1] - full_seconds[0] : 0;
+        const double ar_end = full_seconds.empty() ? 0 : full_seconds.front() - sweep;
+        std::printf("    final fit: AR-HMM phase (all chains) %.1f s, full model %.1f s; %zu kappa probes%s\n", ar_end,
+                    full_seconds.empty() ? 0 : full_seconds.back() - ar_end,
+                    out.fitted.search ? out.fitted.search->probes.size() : 0,
                     out.fitted.fit_is_winning_probe ? "; the fit is the winning probe" : "");
       }
       for (const auto& c : out.fitted.fit.chains) {
