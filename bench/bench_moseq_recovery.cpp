@@ -9,7 +9,8 @@
 //   restarts    8 AR-HMM restarts of 50 sweeps (true pose, 4 PCs): marginal log-likelihood vs accuracy
 //   run         `moseq run --target-duration-ms TARGET_MS` through the library (run_pipeline) on
 //               DeepLabCut CSVs of the keypoints: config.yml as setup writes it, the default
-//               sweeps (SWEEPS = full sweeps here; 500 by default) and AR_CHAINS (env) chains
+//               sweeps (SWEEPS = full sweeps here; 500 by default) and AR_CHAINS (env) chains;
+//               KAPPA "config" skips the search; env KEEP_PROJECT keeps the project to look at
 // Each AR-HMM stage searches kappa like `moseq fit --target-duration-ms 300,500` (binary search in
 // log10 kappa on the median duration; probes of 50 sweeps; the full model's probes 50 + 50),
 // then runs its fit and scores the labels after 50, 150, 300 and 550 sweeps: many-to-one
@@ -279,7 +280,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> stages = split(argc > 2 ? argv[2] : "oracle,ar-true,ar-pca,full");
   Settings settings;
   if (argc > 3) settings.sweeps = std::atoi(argv[3]);
-  if (argc > 4 && std::string(argv[4]) != "search") settings.kappa = std::atof(argv[4]);
+  if (argc > 4 && std::string(argv[4]) != "search" && std::string(argv[4]) != "config") settings.kappa = std::atof(argv[4]);
   if (argc > 5) {  // target median duration in ms, LO,HI (default 300,500)
     const auto range = split(argv[5]);
     settings.low_frames = std::stod(range.at(0)) * 30 / 1000, settings.high_frames = std::stod(range.at(1)) * 30 / 1000;
@@ -326,7 +327,10 @@ int main(int argc, char** argv) {
       run.project = dir / "project";
       run.pose_files = write_realistic_pose_files(dir, truth);
       run.fps = 30;
-      run.target_ms = {settings.low_frames * 1000 / 30, settings.high_frames * 1000 / 30};
+      // KAPPA "config": no search, config.yml's kappa (10^6, and / 100 for the full model).
+      if (argc <= 4 || std::string(argv[4]) != "config") {
+        run.target_ms = {settings.low_frames * 1000 / 30, settings.high_frames * 1000 / 30};
+      }
       run.fit.seed = seed;
       if (argc > 3) run.fit.full_iters = settings.sweeps;
       if (const char* chains = std::getenv("AR_CHAINS")) run.fit.ar_chains = std::atoi(chains);
@@ -356,7 +360,11 @@ int main(int argc, char** argv) {
         std::printf("    chain %d: log p(x) %.1f, %d syllables%s\n", c.chain, c.log_likelihood, c.syllables_used,
                     c.chain == out.fitted.fit.best_chain ? " (kept)" : "");
       }
-      std::filesystem::remove_all(dir);
+      if (std::getenv("KEEP_PROJECT")) {
+        std::printf("    project kept: %s\n", run.project.c_str());
+      } else {
+        std::filesystem::remove_all(dir);
+      }
     }
     if (wanted("ar-true")) {
       Stage stage{"ar-true", &truth, whitened_pose(truth.pose), std::nullopt};

@@ -55,7 +55,8 @@ void warn_default_fps() {
 
 // What fit and run say of the search and the fit: the probes, the kappas used and where they
 // came from, and every recording left out.
-void print_search_and_fit(const moseq::SearchAndFit& out, const moseq::FitOptions& asked, bool probes) {
+void print_search_and_fit(const moseq::SearchAndFit& out, const moseq::FitOptions& asked,
+                          const std::filesystem::path& project, bool probes) {
   for (const auto& r : out.fit.left_out) {
     std::cerr << "ethovid: warning: left out recording " << r.name << " (" << r.source.string() << "): " << r.reason
               << "\n";
@@ -75,6 +76,13 @@ void print_search_and_fit(const moseq::SearchAndFit& out, const moseq::FitOption
   } else {
     std::cout << "kappa (config.yml trans_hypparams.kappa; full model / 100): AR-HMM " << out.fit.ar_kappa
               << ", full model " << out.fit.full_kappa << "\n";
+  }
+  // keypoint-moseq's advice is a median near 400 ms; kappa is what sets it, and the config's
+  // kappa fits few datasets (on generated 300 ms syllables it merges six into two or three).
+  const double median_ms = 1000 * out.fit.median_duration_frames / moseq::load_moseq_config(project).fps;
+  if (!out.search && (median_ms < 250 || median_ms > 600)) {
+    std::cerr << "ethovid: warning: the median syllable lasts " << std::lround(median_ms)
+              << " ms, far from the ~400 ms keypoint-moseq advises; search kappa with --target-duration-ms 300,400\n";
   }
   if (out.fit.chains.size() > 1) {
     const auto& kept = out.fit.chains[static_cast<std::size_t>(out.fit.best_chain)];
@@ -180,7 +188,7 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
       if (full_kappa_option->count() > 0) fit->full_kappa = *full_kappa;
       core::set_interrupt_message(kInterruptedFit);
       const auto out = moseq::fit_searching_kappa(*fit, target_of(*target_option, *target), *search_full_iters, *fit_force);
-      print_search_and_fit(out, *fit, true);
+      print_search_and_fit(out, *fit, fit->project, true);
       const auto& result = out.fit;
       if (out.skipped) std::cout << "up to date: " << result.checkpoint.string() << " (use --force to fit again)\n";
       std::cout << (result.resumed ? "resumed; " : "") << result.iterations << " sweeps\n"
@@ -270,7 +278,7 @@ void add_moseq_commands(CLI::App& app, Runner& run) {
       core::set_interrupt_message(kInterruptedFit);
       const auto out = moseq::run_pipeline(*pipeline);
       if (out.fps_defaulted) warn_default_fps();
-      print_search_and_fit(out.fitted, pipeline->fit, false);
+      print_search_and_fit(out.fitted, pipeline->fit, pipeline->project, false);
       const auto& fitted = out.fitted.fit;
       if (out.fitted.skipped && out.results.skipped && out.plots.skipped) {
         std::cout << "up to date: " << pipeline->project.string() << " (use --force to fit again)\n";

@@ -214,6 +214,17 @@ TEST(KappaSearch, TheWinningProbeIsTheFitItself) {
   EXPECT_EQ(shorter.fit.iterations, 5);
 }
 
+// A kappa that makes syllables far longer (or shorter) than keypoint-moseq's ~400 ms is named
+// with the way out, since such a fit merges syllables without any other sign.
+TEST(MoseqFit, AMedianFarFromFourHundredMsWarnsToSearchKappa) {
+  test::ScratchDir dir;
+  const fs::path project = make_project(dir, "sticky", 9);
+  auto run = test::run_ethovid("moseq fit '" + project.string() + "' --ar-iters 3 --full-iters 2 --ar-chains 2 --kappa 1e12");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("warning: the median syllable lasts"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("--target-duration-ms 300,400"), std::string::npos) << run.output;
+}
+
 // Whole lines in the log so far (a line being written does not count).
 std::size_t complete_lines(const fs::path& log) {
   const std::string text = test::read_file(log);
