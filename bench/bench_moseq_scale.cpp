@@ -161,6 +161,7 @@ int main(int argc, char** argv) {
   fit.ar_iters = sweeps;
   fit.full_iters = sweeps;
   fit.checkpoint_every = 1000000;  // only the two checkpoints every fit writes
+  fit.ar_chains = 1;  // one chain: the log's seconds are then one sweep after another
   const auto start = std::chrono::steady_clock::now();
   ethovid::moseq::fit_model(fit);
   const double total = ethovid::core::seconds_since(start);
