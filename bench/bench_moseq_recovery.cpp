@@ -10,7 +10,8 @@
 //   run         `moseq run --target-duration-ms TARGET_MS` through the library (run_pipeline) on
 //               DeepLabCut CSVs of the keypoints: config.yml as setup writes it, the default
 //               sweeps (SWEEPS = full sweeps here; 500 by default) and AR_CHAINS (env) chains;
-//               KAPPA "config" skips the search; env KEEP_PROJECT keeps the project to look at
+//               KAPPA "config" skips the search (any other KAPPA, and FIT_SEED, are for the other
+//               stages: run searches); env KEEP_PROJECT keeps the project to look at
 // Each AR-HMM stage searches kappa like `moseq fit --target-duration-ms 300,500` (binary search in
 // log10 kappa on the median duration; probes of 50 sweeps; the full model's probes 50 + 50),
 // then runs its fit and scores the labels after 50, 150, 300 and 550 sweeps: many-to-one

@@ -26,7 +26,8 @@ bool no_values(const CLI::Option& option) {
 
 // A fit's checkpoints outlive an interrupt: say how to go on from them.
 constexpr const char* kInterruptedFit =
-    "ethovid: interrupted; the last checkpoint is kept: `ethovid moseq fit PROJECT --resume` continues from it";
+    "ethovid: interrupted; checkpoint.h5 is kept as it was: when this fit had written one (after its AR-HMM "
+    "chains), `ethovid moseq fit PROJECT --resume` continues from it";
 
 constexpr const char* kArChainsHelp =
     "AR-HMM chains of a new fit, each from its own seed; the one with the highest log p(x) goes on "

@@ -22,11 +22,18 @@ ArChains run_ar_chains(const ArHmm& ar_hmm, const std::vector<LatentSequence>& x
   ArChains out;
   for (int c = 0; c < chains; ++c) {
     Sampler sampler(chain_seed(seed, c));
-    ArHmmState state = ar_hmm.initialize(x, sampler);
+    ArHmmState state;
     double log_likelihood = 0;
-    for (int i = 1; i <= sweeps; ++i) {
-      log_likelihood = ar_hmm.sweep(x, state, sampler);
-      if (on_sweep) on_sweep(c, i, log_likelihood, state);
+    int i = 0;  // the sweep under way (0: the initialisation)
+    try {
+      state = ar_hmm.initialize(x, sampler);
+      for (i = 1; i <= sweeps; ++i) {
+        log_likelihood = ar_hmm.sweep(x, state, sampler);
+        if (on_sweep) on_sweep(c, i, log_likelihood, state);
+      }
+    } catch (const ComputationError& e) {
+      throw ComputationError(std::string(e.what()) + (i == 0 ? " while initialising" : " in sweep " + std::to_string(i)) +
+                             " of AR-HMM chain " + std::to_string(c) + " of " + std::to_string(chains));
     }
     std::set<int> used;
     for (const auto& labels : state.z) used.insert(labels.begin(), labels.end());

@@ -201,7 +201,7 @@ FitResult fit_model(const FitOptions& o) {
   };
   // The AR-HMM phase of a new fit runs as `ar_chains` chains (ar_restarts.hpp); the bar counts
   // every chain's sweeps.
-  const int chains = o.ar_iters > 0 ? o.ar_chains : 1;
+  const int chains = !o.resume && o.ar_iters > 0 ? o.ar_chains : 1;
   const int chain_sweeps = (chains - 1) * o.ar_iters;
   core::ProgressBar bar("moseq fit", total + chain_sweeps, "sweeps", o.progress);
   auto bar_position = [&] { return state.iteration + (state.iteration >= o.ar_iters ? chain_sweeps : 0); };
@@ -224,7 +224,7 @@ FitResult fit_model(const FitOptions& o) {
                               bar.update(chain * o.ar_iters + sweep);
                             });
     } catch (const ComputationError& e) {
-      throw ComputationError(std::string(e.what()) + " (AR-HMM); no checkpoint was written");
+      throw ComputationError(std::string(e.what()) + "; no checkpoint was written");
     }
     state.ar = std::move(found.state);
     sampler.restore_state(found.sampler_state);

@@ -51,6 +51,11 @@ SearchAndFit from_json(const core::Json& j, const fs::path& project) {
   out.fit.checkpoint = project / kCheckpointFile;
   out.fit.log = project / kFitLog;
   out.fit.left_out = left_out_from_json(j.at("recordings_left_out"));
+  for (const auto& c : j.value("ar_chains", core::Json::array())) {
+    out.fit.chains.push_back({c.at("chain").get<int>(), c.at("seed").get<std::uint64_t>(),
+                              c.at("log_likelihood").get<double>(), c.at("syllables_used").get<int>()});
+    if (c.at("kept").get<bool>()) out.fit.best_chain = c.at("chain").get<int>();
+  }
   if (j.contains("search")) {
     const auto& s = j["search"];
     out.search = KappaSearchResult{};

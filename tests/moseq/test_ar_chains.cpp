@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "ethovid/core/error.hpp"
 #include "ethovid/moseq/ar_restarts.hpp"
@@ -44,6 +45,10 @@ TEST(ArChains, ChainZeroIsTheSingleChainAndTheKeptChainHasTheHighestLikelihood) 
   EXPECT_NE(four.chains[1].log_likelihood, four.chains[2].log_likelihood) << "each chain draws its own";
 
   test::expect_error<ConfigError>([&] { run_ar_chains(model, x, 0, 4, 5, nullptr); }, {"at least one chain"});
+  auto broken = x;
+  broken[1].x(100, 2) = NAN;  // a failure names the chain and the step it stopped in
+  test::expect_error<ComputationError>([&] { run_ar_chains(model, broken, 2, 4, 5, nullptr); },
+                                       {"not finite", "of AR-HMM chain 0 of 2"});
 }
 
 // Issue 11's goal for the AR-HMM alone on the true latents: many-to-one accuracy >= 0.85 with
