@@ -172,10 +172,10 @@ FitResult fit_model(const FitOptions& o) {
     log.open(result.log, std::ios::app);
   }
   const auto start = std::chrono::steady_clock::now();
-  auto log_line = [&](bool ar_only, double log_likelihood, const std::vector<std::vector<int>>& z) {
+  // One line of fit_log.jsonl for the sweep just done; `median` is median_duration of z.
+  auto log_line = [&](bool ar_only, double log_likelihood, const std::vector<std::vector<int>>& z, double median) {
     std::set<int> used;
     for (const auto& labels : z) used.insert(labels.begin(), labels.end());
-    const double median = median_duration(z, masks, config.nlags);
     return core::Json{{"iteration", state.iteration},
                       {"phase", ar_only ? "ar" : "full"},
                       {"kappa", ar_only ? state.ar_kappa : state.full_kappa},
@@ -220,7 +220,9 @@ FitResult fit_model(const FitOptions& o) {
       found = run_ar_chains(ar_hmm, KeypointSlds::latents(data.segments, state.states), chains, o.ar_iters, o.seed,
                             [&](int chain, int sweep, double log_likelihood, const ArHmmState& chain_state) {
                               state.iteration = sweep;
-                              lines[static_cast<std::size_t>(chain)] += log_line(true, log_likelihood, chain_state.z);
+                              lines[static_cast<std::size_t>(chain)] +=
+                                  log_line(true, log_likelihood, chain_state.z,
+                                           median_duration(chain_state.z, masks, config.nlags));
                               bar.update(chain * o.ar_iters + sweep);
                             });
     } catch (const ComputationError& e) {
@@ -254,7 +256,7 @@ FitResult fit_model(const FitOptions& o) {
     if (ar_only) state.ar_iterations = state.iteration;
     result.log_likelihood = log_likelihood;
     result.median_duration_frames = median_duration(state.ar.z, masks, config.nlags);
-    const std::string line = log_line(ar_only, log_likelihood, state.ar.z);
+    const std::string line = log_line(ar_only, log_likelihood, state.ar.z, result.median_duration_frames);
     if (log.is_open()) {
       log << line << std::flush;
     } else {
