@@ -250,6 +250,14 @@ struct ControlServer::Impl {
                      "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
       res.set_content(std::string(ui_page_html()), "text/html; charset=utf-8");
     });
+    // The page's icon, so the browser does not ask for /favicon.ico and log a 404.
+    http.Get("/favicon.svg", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(
+          "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'>"
+          "<circle cx='8' cy='8' r='7' fill='#2e9e5b'/><circle cx='8' cy='8' r='3' "
+          "fill='#fff'/></svg>",
+          "image/svg+xml");
+    });
     http.Get("/status", [this](const httplib::Request&, httplib::Response& res) {
       reply(res, 200, hub.status());
     });

@@ -20,7 +20,8 @@ constexpr std::string_view kPage = R"HTML(<!doctype html>
     --bg: #f5f6f8; --card: #fff; --line: #e4e7ec; --ink: #1d2330; --muted: #667085;
   }
   * { box-sizing: border-box; }
-  body { margin: 0; font: 15px/1.45 system-ui, sans-serif; background: var(--bg); color: var(--ink); }
+  body { margin: 0; font: 15px/1.45 system-ui, sans-serif; background: var(--bg);
+         color: var(--ink); }
   header { display: flex; align-items: center; gap: 12px; padding: 10px 20px;
            background: var(--card); border-bottom: 1px solid var(--line); }
   h1 { font-size: 17px; margin: 0; font-weight: 650; }
@@ -38,10 +39,11 @@ constexpr std::string_view kPage = R"HTML(<!doctype html>
   #banner-text { flex: 1; }
   main { display: grid; grid-template-columns: minmax(0, 3fr) minmax(280px, 2fr); gap: 16px;
          padding: 16px 20px; max-width: 1240px; margin: 0 auto; }
-  .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 14px; }
+  .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px;
+          padding: 14px; }
   .wide { grid-column: 1 / -1; }
-  #stream { width: 100%; aspect-ratio: 4 / 3; object-fit: contain; background: #101318;
-            border-radius: 6px; display: block; }
+  #stream { width: 100%; height: auto; min-height: 240px; max-height: 72vh; object-fit: contain;
+            background: #101318; border-radius: 6px; display: block; }
   .under { margin-top: 6px; }
   #state { font-size: 30px; font-weight: 750; letter-spacing: .02em; }
   #state.FOCUSED { color: var(--focused); }
@@ -57,7 +59,8 @@ constexpr std::string_view kPage = R"HTML(<!doctype html>
   dd { margin: 0; text-align: right; font-weight: 650; font-variant-numeric: tabular-nums; }
   #timeline { width: 100%; height: 84px; display: block; }
   .legend { display: flex; gap: 14px; margin-top: 6px; }
-  .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; }
+  .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px;
+              margin-right: 4px; }
   @media (max-width: 820px) { main { grid-template-columns: 1fr; } }
 </style>
 </head>
@@ -119,12 +122,18 @@ const token = new URLSearchParams(location.search).get('token');
 const withToken = (path) =>
   token ? path + (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : path;
 const authHeaders = token ? { Authorization: 'Bearer ' + token } : {};
+// The icon is linked from here, with the token, so the browser neither asks for /favicon.ico
+// (a 404) nor for an icon without the token (a 401).
+const icon = Object.assign(document.createElement('link'),
+                           { rel: 'icon', type: 'image/svg+xml', href: withToken('/favicon.svg') });
+document.head.append(icon);
 const colours = { FOCUSED: '#2e9e5b', DISTRACTED: '#e3a21a', AWAY: '#98a2b3' };
 
 const clock = (s) => {
   if (!Number.isFinite(s) || s < 0) return '-';
   s = Math.floor(s);
-  const h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60, sec = String(s % 60).padStart(2, '0');
+  const h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60;
+  const sec = String(s % 60).padStart(2, '0');
   return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 };
 const num = (x, digits) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
@@ -161,22 +170,25 @@ function render(s) {
   const mode = s.session_mode || '-';
   $('session-mode').textContent = mode;
   $('session-mode').className = 'badge ' + mode;
-  $('session').textContent = [s.session_id, s.run_id && 'run ' + s.run_id, s.policy && 'policy ' + s.policy,
-                              s.policy === 'calibrated' && !s.calibrated && 'calibrating']
-                               .filter(Boolean).join(' \u00b7 ');
+  const calibrating = s.policy === 'calibrated' && s.calibrated === false;
+  $('session').textContent = [s.session_id, s.run_id && 'run ' + s.run_id,
+                              s.policy && 'policy ' + s.policy, calibrating && 'calibrating']
+    .filter(Boolean).join(' \u00b7 ');
   const state = s.state || '-';
   $('state').textContent = state;
   $('state').className = state;
   $('state-duration').textContent =
     Number.isFinite(s.state_duration_s) ? 'for ' + clock(s.state_duration_s) : '';
-  $('state-detail').textContent = [s.drowsy && 'drowsy', s.policy_reason].filter(Boolean).join(' \u00b7 ');
+  $('state-detail').textContent =
+    [s.drowsy && 'drowsy', s.policy_reason].filter(Boolean).join(' \u00b7 ');
   $('frames').textContent = s.frames_processed ?? 0;
   $('dropped').textContent = s.frames_dropped ?? 0;
   $('fps').textContent = num(s.fps, 1);
   $('source').textContent = s.source || '';
 
   const c = s.counters || {};
-  $('c-focused').textContent = Number.isFinite(c.focused_s) ? num(c.focused_s / 60, 1) + ' min' : '-';
+  $('c-focused').textContent =
+    Number.isFinite(c.focused_s) ? num(c.focused_s / 60, 1) + ' min' : '-';
   $('c-distractions').textContent = c.distractions ?? '-';
   $('c-longest').textContent = clock(c.longest_focused_s);
   $('c-perclos').textContent = Number.isFinite(c.perclos) ? num(100 * c.perclos, 1) + ' %' : '-';
@@ -204,7 +216,8 @@ function drawTimeline(segments, now) {
   g.fillRect(0, barTop, width, barHeight);
   if (!segments.length) return;
   const start = segments[0].start_s;
-  const end = Math.max(segments[segments.length - 1].end_s, Number.isFinite(now) ? now : 0, start + 10);
+  const last = segments[segments.length - 1].end_s;
+  const end = Math.max(last, Number.isFinite(now) ? now : 0, start + 10);
   const x = (t) => ((t - start) / (end - start)) * width;
   for (const seg of segments) {
     g.fillStyle = colours[seg.state] || '#d0d5dd';
@@ -237,7 +250,10 @@ async function command(path) {
       headers: { ...authHeaders, 'Content-Type': 'application/json' },
       body: '{}',
     });
-    if (!reply.ok) throw new Error((await reply.json().catch(() => ({}))).error || 'HTTP ' + reply.status);
+    if (!reply.ok) {
+      const body = await reply.json().catch(() => ({}));
+      throw new Error(body.error || 'HTTP ' + reply.status);
+    }
   } catch (e) {
     showBanner('Command failed', path + ': ' + e.message);
   }
