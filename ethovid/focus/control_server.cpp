@@ -179,6 +179,12 @@ std::string media_type(const std::string& content_type) {
 class HttpServer : public httplib::Server {
  public:
   void widen_backlog() { ::listen(svr_sock_, SOMAXCONN); }
+  // httplib closes its socket only when its listening loop ends: one bound but never served
+  // would hold the port for the rest of the process.
+  void close_unserved() {
+    const socket_t sock = svr_sock_.exchange(INVALID_SOCKET);
+    if (sock != INVALID_SOCKET) ::close(sock);
+  }
 };
 
 struct Action {
@@ -560,6 +566,7 @@ void ControlServer::stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   impl_->http.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->http.close_unserved();
 }
 
 int ControlServer::port() const { return impl_->port; }

@@ -188,6 +188,10 @@ TEST(ControlServerLoopback, RefusesAPortInUse) {
   const int port = first.bind();
   ControlServer second(hub, {"127.0.0.1", port, ""});
   EXPECT_THROW(second.bind(), ConfigError);
+  // Bound but never started, then stopped: the port is free again.
+  first.stop();
+  ControlServer third(hub, {"127.0.0.1", port, ""});
+  EXPECT_EQ(third.bind(), port);
 }
 
 TEST_F(ControlServerTest, StatusIsWhatWasPublished) {
