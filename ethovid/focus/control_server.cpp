@@ -305,8 +305,12 @@ struct ControlServer::Impl {
             res, 413, "PayloadTooLarge",
             "the request body is over the limit of " + std::to_string(kMaxBody) + " bytes");
       }
-      reply_error(res, res.status, "NotFound",
-                  req.method + " " + req.path + " is not part of this API");
+      if (res.status == 404) {
+        return reply_error(res, 404, "NotFound",
+                           req.method + " " + req.path + " is not part of this API");
+      }
+      reply_error(res, res.status, "BadRequest",
+                  "HTTP " + std::to_string(res.status) + " for " + req.method + " " + req.path);
     });
   }
 
