@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything ethovid needs on Debian 12: Debian packages through apt-get, and DuckDB's
 # library and header from the npm registry (unpacked into third_party/, checked against pinned
-# sha256 sums), including the face models of faceplugin-face-recognition-js. Idempotent, and
+# sha256 sums), including the face models of faceplugin-face-recognition-js and playwright-core,
+# the client that drives Debian's Chromium in the focus UI's browser test. Idempotent, and
 # silent when nothing is missing.
 set -euo pipefail
 
@@ -15,6 +16,7 @@ debian_packages=(
   libgtest-dev libbenchmark-dev
   libssl-dev python3-scipy libfaiss-dev
   ffmpeg python3-numpy python3-h5py
+  chromium
 )
 
 missing=()
@@ -36,6 +38,8 @@ npm_parts=(
   "@duckdb/node-bindings-linux-x64@1.4.4-r.4|732fac4dc6b8f198870b9c4bb6ddf13544466daca00ad28ba2f1d80de5d7aa4b|package/libduckdb.so|duckdb/lib/libduckdb.so"
   "duckdb@1.4.4|5bb967dcbcd517670ba5f169f238fb9d6787e53752c60ebe24386169d76941ed|package/src/duckdb/src/include/duckdb.h|duckdb/include/duckdb.h"
   "faceplugin-face-recognition-js@0.0.1|7ea06031d9a3f83753254fcff60506a07b81b46fc84d4ee024cd041f260ec1ba|package/model/|faceplugin/model"
+  # No dependencies of its own; it drives /usr/bin/chromium, so no browser download.
+  "playwright-core@1.65.2|7430e43aaff66666975cef27e2268c670d79ad35da50215e654d9cb7be53643e|package/|playwright-core"
 )
 
 for part in "${npm_parts[@]}"; do
