@@ -155,6 +155,9 @@ TEST(LabelEvents, HumanLabelsJoinOntoEveryRowOfTheLog) {
   EXPECT_EQ(out.columns()[log.columns().size()].name(), "label");
   EXPECT_EQ(out.columns().back().name(), "label_source");
   EXPECT_EQ(out.column("video_time_s").f64, log.column("video_time_s").f64);
+  // The timestamps keep their type (TIMESTAMP WITH TIME ZONE) and values.
+  EXPECT_EQ(out.column("ts").spec.type, core::ColumnType::kTimestampUtc);
+  EXPECT_EQ(out.column("ts").i64, log.column("ts").i64);
   EXPECT_EQ(out.column("session_id").str, log.column("session_id").str);
   const auto& session = out.column("session_id").str;
   const auto& time = out.column("video_time_s").f64;
