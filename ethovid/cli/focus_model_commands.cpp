@@ -43,6 +43,11 @@ int serve_model(const ServeOptions& o) {
   const std::size_t features = model.features.size(), classes = model.classes.size();
   auto server = std::make_unique<focus::ModelServer>(std::move(model), options);
   const int port = server->bind();
+  if (options.host != "127.0.0.1" && options.host != "localhost" && options.host != "::1") {
+    // The API has no token: on another address anyone who reaches the port can query the model.
+    std::cerr << "ethovid focus serve: warning: listening on " << options.host
+              << ", not loopback; every host that reaches this port can use the model" << std::endl;
+  }
   std::cout << "ethovid focus serve: listening on http://" << options.host << ":" << port << " (model "
             << o.model.string() << ", " << features << " features, " << classes << " classes, " << options.threads
             << " threads); Ctrl-C stops" << std::endl;
