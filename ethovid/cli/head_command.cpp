@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <sstream>
 
@@ -29,6 +30,17 @@ std::string cell(const core::Column& c, std::size_t row) {
     case core::ColumnType::kString: return c.str[row];
     case core::ColumnType::kFloatList:
       return "[" + std::to_string(c.spec.list_size) + " floats]";
+    case core::ColumnType::kTimestampUtc: {
+      // ISO 8601 in UTC with microseconds, as DuckDB prints a TIMESTAMPTZ in a UTC session.
+      const auto us = c.i64[row];
+      const auto seconds = static_cast<std::time_t>(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
+      std::tm tm{};
+      gmtime_r(&seconds, &tm);
+      char date[40];
+      std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &tm);
+      std::snprintf(buffer, sizeof buffer, "%s.%06lld+00", date, static_cast<long long>(us - seconds * 1000000LL));
+      return buffer;
+    }
   }
   return "?";
 }
@@ -43,6 +55,7 @@ std::string type_name(const core::ColumnSpec& spec) {
     case core::ColumnType::kBool: return "BOOLEAN";
     case core::ColumnType::kString: return "VARCHAR";
     case core::ColumnType::kFloatList: return "FLOAT[" + std::to_string(spec.list_size) + "]";
+    case core::ColumnType::kTimestampUtc: return "TIMESTAMP WITH TIME ZONE";
   }
   return "?";
 }

@@ -97,7 +97,7 @@ core::Table table_of(const std::vector<const EventRecord*>& records) {
       reason(n), ikind(n), ireason(n);
   std::vector<std::int8_t> camera(n), face(n), fired(n), drowsy(n), detector(n);
   std::vector<double> nose_abs(n), nose_signed(n), video_time(n), face_size(n), yaw(n), pitch(n),
-      roll(n), ear_l(n), ear_r(n), closed(n), bright(n), perclos(n), blink(n), since_face(n);
+      roll(n), ear_l(n), ear_r(n), closed(n), closure(n), closed_s(n), bright(n), perclos(n), blink(n), since_face(n);
   for (std::size_t i = 0; i < n; ++i) {
     const EventRecord& r = *records[i];
     const FrameFeatures& f = r.features;
@@ -131,6 +131,8 @@ core::Table table_of(const std::vector<const EventRecord*>& records) {
     ear_l[i] = f.ear_left;
     ear_r[i] = f.ear_right;
     closed[i] = f.eyes_closed_prob;
+    closure[i] = f.eye_closure;
+    closed_s[i] = f.eyes_closed_s;
     bright[i] = f.brightness;
     perclos[i] = f.perclos;
     blink[i] = f.blink_rate_per_min;
@@ -166,6 +168,8 @@ core::Table table_of(const std::vector<const EventRecord*>& records) {
   t.add(Column::float64("ear_left", std::move(ear_l)));
   t.add(Column::float64("ear_right", std::move(ear_r)));
   t.add(Column::float64("eyes_closed_prob", std::move(closed)));
+  t.add(Column::float64("eye_closure", std::move(closure)));
+  t.add(Column::float64("eyes_closed_s", std::move(closed_s)));
   t.add(Column::float64("brightness", std::move(bright)));
   t.add(Column::float64("perclos", std::move(perclos)));
   t.add(Column::float64("blink_rate_per_min", std::move(blink)));

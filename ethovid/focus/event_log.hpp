@@ -26,8 +26,8 @@ namespace ethovid::focus {
 // face_present, nose_offset_abs, nose_offset_signed, state_raw, state_smooth, intervention_fired,
 // intervention_type, policy_reason, intervention_kind, intervention_reason, frame_index,
 // video_time_s, drowsy, intervention_level, face_count, face_size, head_yaw_deg, head_pitch_deg,
-// head_roll_deg, ear_left, ear_right, eyes_closed_prob, brightness, perclos, blink_rate_per_min,
-// time_since_face_s, detector_ran.
+// head_roll_deg, ear_left, ear_right, eyes_closed_prob, eye_closure, eyes_closed_s, brightness,
+// perclos, blink_rate_per_min, time_since_face_s, detector_ran.
 std::vector<core::ColumnSpec> event_log_schema();
 
 // The UTC calendar date of an instant in µs since the epoch, "YYYY-MM-DD".

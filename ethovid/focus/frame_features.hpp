@@ -5,7 +5,11 @@
 #include <array>
 #include <limits>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
+#include <nlohmann/json.hpp>
 #include <opencv2/core/types.hpp>
 
 namespace ethovid::focus {
@@ -33,6 +37,11 @@ struct FrameFeatures {
   double ear_left = kNaN;
   double ear_right = kNaN;
   double eyes_closed_prob = kNaN;  // 1 - the eye-state network's mean open probability
+  // How far the eyes are closed, 0 open .. 1 shut: 1 - EAR / this person's open-eye EAR (the
+  // median EAR of the last 60 s with a face), or the network's closed probability when that is
+  // higher. PERCLOS counts the time with eye_closure >= 0.8. NaN without landmarks.
+  double eye_closure = kNaN;
+  double eyes_closed_s = kNaN;     // how long the eyes have been >= 80 % closed (0 when open)
   double brightness = kNaN;        // mean gray level of the frame, 0..255
   // Rolling measures on the session clock.
   double perclos = kNaN;             // share of the last 60 s with the eyes >= 80 % closed
@@ -40,5 +49,15 @@ struct FrameFeatures {
   double time_since_face_s = kNaN;   // 0 while the face is seen; NaN before it ever was
   bool detector_ran = false;         // false when the face was followed by its landmarks
 };
+
+// The numeric features by their event-log names (booleans as 0/1), for models trained on the log:
+// face_present, face_count, face_size, head_yaw_deg, head_pitch_deg, head_roll_deg,
+// nose_offset_signed, nose_offset_abs, ear_left, ear_right, eyes_closed_prob, eye_closure,
+// brightness, perclos, blink_rate_per_min, time_since_face_s, eyes_closed_s.
+const std::vector<std::string>& numeric_feature_names();
+// nullopt for a name not in that list.
+std::optional<double> feature_value(const FrameFeatures& features, std::string_view name);
+// Those features as a JSON object (NaN as null), for /status.
+nlohmann::json features_json(const FrameFeatures& features);
 
 }  // namespace ethovid::focus

@@ -51,6 +51,19 @@ bool Hysteresis::update(double filtered_score) {
   return distracted_;
 }
 
+StateSmoother::StateSmoother(double time_constant_s, double enter, double leave)
+    : away_filter_(time_constant_s),
+      distraction_filter_(time_constant_s),
+      away_(enter, leave),
+      distracted_(enter, leave) {}
+
+FocusState StateSmoother::update(double t, double away_score, double distraction_score) {
+  const bool away = away_.update(away_filter_.update(t, away_score));
+  const bool distracted = distracted_.update(distraction_filter_.update(t, distraction_score));
+  if (away) return FocusState::Away;
+  return distracted ? FocusState::Distracted : FocusState::Focused;
+}
+
 MajorityWindow::MajorityWindow(double window_s) : window_s_(window_s) {
   if (!(window_s > 0)) throw ConfigError("the smoothing window must be > 0 s, not " + std::to_string(window_s));
 }

@@ -47,6 +47,21 @@ class Hysteresis {
   bool distracted_ = false;
 };
 
+// The smoothing of `policy: calibrated` and `policy: model`: two scores in [0, 1] per frame, how
+// much the frame says "away" and "distracted", each through its own ScoreFilter and Hysteresis.
+// AWAY while the away score's hysteresis holds, else DISTRACTED while the distraction score's
+// does, else FOCUSED.
+class StateSmoother {
+ public:
+  StateSmoother(double time_constant_s = 0.25, double enter = 0.63, double leave = 0.37);
+  FocusState update(double t, double away_score, double distraction_score);
+  double distraction() const { return distraction_filter_.value().value_or(0); }
+
+ private:
+  ScoreFilter away_filter_, distraction_filter_;
+  Hysteresis away_, distracted_;
+};
+
 class MajorityWindow {
  public:
   explicit MajorityWindow(double window_s);  // ConfigError unless > 0

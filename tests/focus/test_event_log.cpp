@@ -88,6 +88,7 @@ TEST(EventLog, SchemaFollowsTheContract) {
       {"head_yaw_deg", ColumnType::kFloat64}, {"head_pitch_deg", ColumnType::kFloat64},
       {"head_roll_deg", ColumnType::kFloat64}, {"ear_left", ColumnType::kFloat64},
       {"ear_right", ColumnType::kFloat64},    {"eyes_closed_prob", ColumnType::kFloat64},
+      {"eye_closure", ColumnType::kFloat64},      {"eyes_closed_s", ColumnType::kFloat64},
       {"brightness", ColumnType::kFloat64},   {"perclos", ColumnType::kFloat64},
       {"blink_rate_per_min", ColumnType::kFloat64}, {"time_since_face_s", ColumnType::kFloat64},
       {"detector_ran", ColumnType::kBool}};
