@@ -254,6 +254,13 @@ EventLogWriter::EventLogWriter(EventLogOptions options) : options_(std::move(opt
     throw Error("cannot create the event log folder " + options_.events_dir.string() +
                 (ec ? " (" + ec.message() + ")" : ""));
   }
+  // What a writer killed mid-flush left: hidden temporary files of processes no longer alive.
+  // They never match the readers' glob, but they hold disk space.
+  for (const auto& sub : fs::directory_iterator(options_.events_dir, ec)) {
+    if (sub.is_directory(ec) && sub.path().filename().string().rfind(kDatePrefix, 0) == 0) {
+      core::sweep_stale_scratch(sub.path());
+    }
+  }
   last_flush_ = now();
 }
 
@@ -410,10 +417,13 @@ core::Table read_event_log(const fs::path& events_dir, const std::vector<std::st
     throw MissingInputError("event log folder " + name +
                             " holds no parts (expected date=YYYY-MM-DD/part-*.parquet inside)");
   }
+  // The issue's query, plus union_by_name: parts written by an ethovid with fewer columns (or by
+  // another tool, in another order) read by name, missing values as NULL, instead of failing the
+  // whole log on a schema mismatch.
   const std::string source =
       "read_parquet(" +
       core::duck::quote_string(escape_glob(fs::absolute(events_dir).string()) + "/*/*.parquet") +
-      ", hive_partitioning = true)";
+      ", hive_partitioning = true, union_by_name = true)";
   std::vector<std::string> have;
   try {
     core::duck::Database db("", {1, "", ""});

@@ -54,7 +54,8 @@ struct EventLogOptions {
 // Not thread-safe: one loop appends and flushes.
 class EventLogWriter {
  public:
-  explicit EventLogWriter(EventLogOptions options);  // ConfigError on bad options
+  // ConfigError on bad options. Removes the temporary files dead writers left in the log.
+  explicit EventLogWriter(EventLogOptions options);
   ~EventLogWriter();  // close(), reporting a failure on stderr (a destructor cannot throw)
   EventLogWriter(const EventLogWriter&) = delete;
   EventLogWriter& operator=(const EventLogWriter&) = delete;
@@ -96,7 +97,8 @@ class EventLogWriter {
   std::int64_t last_slot_ = 0;
 };
 
-// Reads every part of the log under `events_dir` with DuckDB's hive query above. `columns` empty
+// Reads every part of the log under `events_dir` with DuckDB's hive query above (by column name
+// across parts: a part without a column gives NULLs there, NaN in a float). `columns` empty
 // = every column in the schema's order; else those, in that order. Rows ordered by session_id,
 // run_id, ts. `date` comes back as a string "YYYY-MM-DD": DuckDB itself types the hive
 // partition as DATE (it overrides the file's VARCHAR column of the same name and value), and the

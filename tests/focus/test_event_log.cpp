@@ -3,9 +3,17 @@
 // a reader never sees, DuckDB's own hive query over what we write, and the reader's errors.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
+#include <thread>
 
 #include "ethovid/core/atomic_file.hpp"
 #include "ethovid/core/duckdb_handle.hpp"
@@ -336,6 +344,68 @@ TEST(EventLog, TemporaryFilesAreNeverParts) {
   EXPECT_EQ(hidden, 1u);
 }
 
+// A writer killed with SIGKILL in the middle of its flushes (every 20 ms, on the real clock)
+// leaves only readable parts: every part reads, the rows are those of the parts, and the next
+// writer sweeps the temporary file the killed one may have left and continues the seq.
+TEST(EventLog, KillNineLeavesOnlyReadableParts) {
+  ScratchDir dir;
+  const fs::path events = dir / "events";
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    try {
+      EventLogWriter writer({events, 0.02, 0, {}});
+      for (std::int64_t i = 0;; ++i) {
+        writer.append(record(kNearMidnightUs - 50000000 + i, i / 1000.0));
+      }
+    } catch (...) {
+    }
+    ::_exit(1);
+  }
+  // Until some parts exist (the bound only limits a failure).
+  auto parts = [&] {
+    std::size_t n = 0;
+    if (!fs::exists(events / "date=2026-12-04")) return n;
+    for (const auto& e : fs::directory_iterator(events / "date=2026-12-04")) {
+      if (e.path().extension() == ".parquet") ++n;
+    }
+    return n;
+  };
+  for (int i = 0; i < 3000 && parts() < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the writer ended on its own (status " << status << ")";
+  ASSERT_GE(parts(), 5u);
+  std::int64_t rows_in_parts = 0;
+  for (const auto& e : fs::directory_iterator(events / "date=2026-12-04")) {
+    if (e.path().extension() != ".parquet") continue;
+    rows_in_parts += static_cast<std::int64_t>(core::read_parquet(e.path(), std::vector<std::string>{"ts"}).rows());
+  }
+  const core::Table t = read_event_log(events, {"frame_index", "ts"});
+  EXPECT_EQ(static_cast<std::int64_t>(t.rows()), rows_in_parts);
+  // Rows are a prefix of what was appended: nothing lost in the middle.
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    ASSERT_EQ(t.column("ts").i64[i], kNearMidnightUs - 50000000 + static_cast<std::int64_t>(i));
+  }
+  // A new writer clears what the dead one left and continues after its last part.
+  FakeClock clock;
+  EventLogWriter next({events, 5.0, 0, clock.fn()});
+  for (const std::string& name : files_under(events)) {
+    EXPECT_NE(fs::path(name).filename().string()[0], '.') << name;
+  }
+  next.append(record(kNearMidnightUs, 99));
+  next.close();
+  ASSERT_EQ(next.parts_written().size(), 1u);
+  EXPECT_EQ(next.parts_written()[0].filename(), "part-r1-" + [&] {
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, "%06zu", parts() - 1);
+    return std::string(buffer);
+  }() + ".parquet");
+}
+
 TEST(EventLog, DuckDbHiveQueryReadsOursAndDuckDbsParts) {
   ScratchDir dir;
   FakeClock clock;
@@ -373,6 +443,31 @@ TEST(EventLog, DuckDbHiveQueryReadsOursAndDuckDbsParts) {
   EXPECT_EQ(t.column("run_id").str, (std::vector<std::string>{"duck", "r1", "r1"}));
   EXPECT_EQ(t.column("date").str,
             (std::vector<std::string>{"2026-12-06", "2026-12-04", "2026-12-05"}));
+}
+
+TEST(EventLog, PartsWithFewerColumnsReadByName) {
+  ScratchDir dir;
+  FakeClock clock;
+  {
+    EventLogWriter writer({dir.path(), 5.0, 0, clock.fn()});
+    writer.append(record(kNearMidnightUs - 20000000, 1));
+  }
+  // A part of an older writer: fewer columns, in another order.
+  {
+    core::duck::Database db("", {});
+    core::duck::Connection connection(db);
+    connection.query("COPY (SELECT 'r0' AS run_id, 0.0 AS video_time_s, 's1' AS session_id, "
+                     "make_timestamptz(" + std::to_string(kNearMidnightUs - 30000000) +
+                     ") AS ts, '2026-12-04' AS date) TO '" +
+                     (dir / "date=2026-12-04/part-r0-000000.parquet").string() +
+                     "' (FORMAT PARQUET)");
+  }
+  const core::Table t = read_event_log(dir.path(), {"run_id", "video_time_s", "perclos", "ts"});
+  EXPECT_EQ(t.column("run_id").str, (std::vector<std::string>{"r0", "r1"}));
+  EXPECT_EQ(t.column("video_time_s").f64, (std::vector<double>{0, 1}));
+  EXPECT_TRUE(std::isnan(t.column("perclos").f64[0]));
+  EXPECT_EQ(t.column("perclos").valid, (std::vector<std::uint8_t>{0, 1}));
+  EXPECT_EQ(t.column("ts").i64[0], kNearMidnightUs - 30000000);
 }
 
 TEST(EventLog, ReaderErrorsNameTheFolderAndEveryMissingColumn) {
