@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <iostream>
 #include <utility>
 
@@ -303,6 +304,10 @@ void EventLogWriter::append(const EventRecord& record) {
     throw Error("cannot append to the event log " + options_.events_dir.string() +
                 ": the writer is closed");
   }
+  if (options_.background) {
+    std::unique_lock lock(mutex_);
+    rethrow_background_error(lock);
+  }
   check_run_id(record.run_id, options_.events_dir);
   // A run's seq is found when the run first appears, not at its first flush, so two writers
   // resuming one run at once both start from the same seq and the rename that loses moves on.
@@ -321,6 +326,7 @@ bool EventLogWriter::flush_if_due() {
 }
 
 std::int64_t EventLogWriter::next_seq(const std::string& run_id) {
+  std::lock_guard guard(stats_mutex_);  // the background writer advances seq_ too
   auto it = seq_.find(run_id);
   if (it != seq_.end()) return it->second;
   // A run resumed by another process (or an earlier writer) continues after its last part.
@@ -339,12 +345,54 @@ std::int64_t EventLogWriter::next_seq(const std::string& run_id) {
 
 void EventLogWriter::flush() {
   last_flush_ = now();
+  if (options_.background) {
+    std::unique_lock lock(mutex_);
+    rethrow_background_error(lock);
+    if (buffer_.empty()) return;
+    pending_.push_back(std::move(buffer_));
+    buffer_.clear();
+    if (!worker_.joinable()) worker_ = std::thread([this] { background_loop(); });
+    changed_.notify_all();
+    return;
+  }
   if (buffer_.empty()) return;
+  write_rows(buffer_);
+}
+
+void EventLogWriter::background_loop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    changed_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+    if (pending_.empty()) return;  // stopping, nothing left
+    std::vector<EventRecord> rows = std::move(pending_.front());
+    pending_.pop_front();
+    lock.unlock();
+    std::exception_ptr error;
+    try {
+      write_rows(rows);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    lock.lock();
+    if (error && !background_error_) background_error_ = error;
+    changed_.notify_all();
+  }
+}
+
+void EventLogWriter::rethrow_background_error(std::unique_lock<std::mutex>& lock) {
+  (void)lock;  // held by the caller
+  if (!background_error_) return;
+  std::exception_ptr error = background_error_;
+  background_error_ = nullptr;
+  std::rethrow_exception(error);
+}
+
+void EventLogWriter::write_rows(std::vector<EventRecord>& buffer) {
   // One part per (date, run) present, in order of first appearance.
   std::vector<std::pair<std::string, std::string>> keys;
   std::vector<std::vector<std::size_t>> groups;
-  for (std::size_t i = 0; i < buffer_.size(); ++i) {
-    std::pair<std::string, std::string> key{utc_date(buffer_[i].ts_us), buffer_[i].run_id};
+  for (std::size_t i = 0; i < buffer.size(); ++i) {
+    std::pair<std::string, std::string> key{utc_date(buffer[i].ts_us), buffer[i].run_id};
     auto it = std::find(keys.begin(), keys.end(), key);
     if (it == keys.end()) {
       keys.push_back(std::move(key));
@@ -353,13 +401,13 @@ void EventLogWriter::flush() {
     }
     groups[static_cast<std::size_t>(it - keys.begin())].push_back(i);
   }
-  std::vector<std::uint8_t> written(buffer_.size(), 0);
+  std::vector<std::uint8_t> written(buffer.size(), 0);
   try {
     for (std::size_t g = 0; g < keys.size(); ++g) {
       const auto& [date, run_id] = keys[g];
       std::vector<const EventRecord*> rows;
       rows.reserve(groups[g].size());
-      for (std::size_t i : groups[g]) rows.push_back(&buffer_[i]);
+      for (std::size_t i : groups[g]) rows.push_back(&buffer[i]);
       const core::Table table = table_of(rows);
 
       const fs::path dir = options_.events_dir / (kDatePrefix + date);
@@ -384,26 +432,58 @@ void EventLogWriter::flush() {
         fs::remove(temp, ec);
         throw;
       }
-      parts_.push_back(part_path(seq));
-      seq_[run_id] = seq + 1;
-      rows_written_ += static_cast<std::int64_t>(rows.size());
+      {
+        std::lock_guard guard(stats_mutex_);
+        parts_.push_back(part_path(seq));
+        seq_[run_id] = seq + 1;
+        rows_written_ += static_cast<std::int64_t>(rows.size());
+      }
       for (std::size_t i : groups[g]) written[i] = 1;
     }
   } catch (...) {
     std::vector<EventRecord> left;
-    for (std::size_t i = 0; i < buffer_.size(); ++i) {
-      if (!written[i]) left.push_back(std::move(buffer_[i]));
+    for (std::size_t i = 0; i < buffer.size(); ++i) {
+      if (!written[i]) left.push_back(std::move(buffer[i]));
     }
-    buffer_ = std::move(left);
+    buffer = std::move(left);
     throw;
   }
-  buffer_.clear();
+  buffer.clear();
 }
 
 void EventLogWriter::close() {
   if (closed_) return;
   closed_ = true;
-  flush();
+  // The worker is joined whatever the last flush does: a thread left running at destruction
+  // would end the program.
+  std::exception_ptr error;
+  try {
+    flush();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  if (worker_.joinable()) {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+      changed_.notify_all();
+    }
+    worker_.join();
+    std::lock_guard lock(mutex_);
+    if (!error) error = background_error_;
+    background_error_ = nullptr;
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+std::int64_t EventLogWriter::rows_written() const {
+  std::lock_guard guard(stats_mutex_);
+  return rows_written_;
+}
+
+std::vector<fs::path> EventLogWriter::parts_written() const {
+  std::lock_guard guard(stats_mutex_);
+  return parts_;
 }
 
 // ---- read_event_log

@@ -224,6 +224,34 @@ TEST(EventLog, FlushesByTheWallClock) {
   EXPECT_EQ(writer.parts_written().size(), 2u);
 }
 
+TEST(EventLog, BackgroundWriterWritesTheSamePartsAndReportsFailures) {
+  ScratchDir dir;
+  FakeClock clock;
+  EventLogOptions options{dir / "bg", 5.0, 0, clock.fn(), true};
+  {
+    EventLogWriter writer(options);
+    for (int i = 0; i < 30; ++i) {
+      clock.now += 0.5;  // a flush every 5 s of wall clock: three parts
+      writer.append(record(kNearMidnightUs - 60000000 + i * 500000, i * 0.5));
+    }
+    writer.close();
+    EXPECT_EQ(writer.rows_written(), 30);
+    EXPECT_EQ(writer.parts_written().size(), 3u);
+  }
+  const core::Table t = read_event_log(dir / "bg", {"video_time_s"});
+  ASSERT_EQ(t.rows(), 30u);
+  for (std::size_t i = 0; i < t.rows(); ++i) EXPECT_DOUBLE_EQ(t.column("video_time_s").f64[i], i * 0.5);
+
+  // The log folder turns into a file: the background write fails, and close() says so.
+  options.events_dir = dir / "gone";
+  EventLogWriter writer(options);
+  fs::remove_all(dir / "gone");
+  std::ofstream(dir / "gone") << "not a folder";
+  writer.append(record(kNearMidnightUs, 0));
+  writer.flush();
+  test::expect_error<Error>([&] { writer.close(); }, {(dir / "gone").string()});
+}
+
 TEST(EventLog, OneFlushAcrossMidnightUtcWritesOnePartPerDate) {
   ScratchDir dir;
   FakeClock clock;
