@@ -281,12 +281,15 @@ double EventLogWriter::now() const {
 
 bool EventLogWriter::keep(const EventRecord& r) {
   const bool changed = !have_last_ || r.session_id != last_session_ || r.run_id != last_run_ ||
-                       r.session_mode != last_mode_ || r.state_smooth != last_state_;
+                       r.session_mode != last_mode_ || r.state_smooth != last_state_ ||
+                       r.drowsy != last_drowsy_ || r.camera_on != last_camera_;
   have_last_ = true;
   last_session_ = r.session_id;
   last_run_ = r.run_id;
   last_mode_ = r.session_mode;
   last_state_ = r.state_smooth;
+  last_drowsy_ = r.drowsy;
+  last_camera_ = r.camera_on;
   if (options_.log_hz <= 0) return true;
   const double slot_f = std::floor(r.video_time_s * options_.log_hz);
   if (!std::isfinite(slot_f)) return true;

@@ -48,8 +48,9 @@ struct EventLogOptions {
   double flush_s = 5.0;              // wall-clock seconds between flushes (> 0)
   // 0 = every record. Else at most this many rows per second of the session clock
   // (video_time_s): the first record of each 1/log_hz slot is kept. Records with an intervention
-  // fired, and the first record after a change of session, run, session mode or smoothed state,
-  // are always kept, so a thinned log loses no intervention and no state change.
+  // fired, and the first record after a change of session, run, session mode, smoothed state,
+  // drowsy flag or camera, are always kept, so a thinned log loses no intervention and no
+  // state change.
   double log_hz = 0;
   // Wall-clock seconds on any monotonic origin; empty = std::chrono::steady_clock. Tests inject
   // their own clock to drive the flush timer without sleeping.
@@ -118,6 +119,7 @@ class EventLogWriter {
   std::string last_session_, last_run_;
   SessionMode last_mode_ = SessionMode::Running;
   FocusState last_state_ = FocusState::Away;
+  bool last_drowsy_ = false, last_camera_ = true;
   std::int64_t last_slot_ = 0;
 };
 

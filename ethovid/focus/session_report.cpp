@@ -23,10 +23,10 @@ namespace {
 
 // What the report reads from the log.
 const std::vector<std::string> kColumns = {
-    "ts",           "session_id",         "run_id",           "session_mode",
-    "state_smooth", "video_time_s",       "drowsy",           "perclos",
-    "eyes_closed_prob", "intervention_fired", "intervention_type", "intervention_kind",
-    "intervention_reason", "intervention_level"};
+    "ts",           "session_id",        "run_id",           "session_mode",
+    "camera_on",    "state_smooth",      "video_time_s",     "drowsy",
+    "perclos",      "eyes_closed_prob",  "intervention_fired", "intervention_type",
+    "intervention_kind", "intervention_reason", "intervention_level"};
 
 const char* const kStates[] = {"FOCUSED", "DISTRACTED", "AWAY"};
 
@@ -70,6 +70,7 @@ RunReport run_report(const core::Table& log, std::size_t begin, std::size_t end,
   const auto& perclos = log.column("perclos").f64;
   const auto& closed = log.column("eyes_closed_prob").f64;
   const auto& fired = log.column("intervention_fired").i8;
+  const auto& camera = log.column("camera_on").i8;
 
   RunReport r;
   r.session_id = log.column("session_id").str[begin];
@@ -110,10 +111,12 @@ RunReport run_report(const core::Table& log, std::size_t begin, std::size_t end,
   for (std::size_t i = begin; i < end; ++i) {
     const double w = weight[i - begin];
     const double at = video[i] - r.start_video_s;
-    const bool running = mode[i] == "RUNNING";
+    // Rows with the camera off say nothing of the person: counted like a pause.
+    const bool camera_off = !camera[i];
+    const bool running = mode[i] == "RUNNING" && !camera_off;
     // The timeline: one segment per stretch of equal label; a gap in the log beyond the cap
     // ends a segment, so the hole shows.
-    const std::string label = running ? state[i] : mode[i];
+    const std::string label = running ? state[i] : camera_off && mode[i] == "RUNNING" ? "CAMERA_OFF" : mode[i];
     const bool hole = i > begin && video[i] - video[i - 1] > cap;
     if (r.timeline.empty() || r.timeline.back().state != label || hole) {
       r.timeline.push_back({label, at, at + w});
@@ -127,7 +130,7 @@ RunReport run_report(const core::Table& log, std::size_t begin, std::size_t end,
                                  log.column("intervention_level").i64[i]});
     }
     if (!running) {
-      r.paused_s += w;
+      (camera_off && mode[i] == "RUNNING" ? r.camera_off_s : r.paused_s) += w;
       end_stretches();  // a pause ends a distraction or a focused stretch
       continue;
     }
@@ -152,7 +155,7 @@ RunReport run_report(const core::Table& log, std::size_t begin, std::size_t end,
     }
   }
   end_stretches();
-  r.unlogged_s = std::max(0.0, r.duration_s - r.running_s - r.paused_s);
+  r.unlogged_s = std::max(0.0, r.duration_s - r.running_s - r.paused_s - r.camera_off_s);
   r.distractions = stats_of(std::move(distractions));
   for (const auto& [minute, m] : minutes) {
     r.perclos_per_minute.push_back(
@@ -201,6 +204,7 @@ Json run_json(const RunReport& r) {
           {"duration_s", r.duration_s},
           {"running_s", r.running_s},
           {"paused_s", r.paused_s},
+          {"camera_off_s", r.camera_off_s},
           {"unlogged_s", r.unlogged_s},
           {"time_per_state_s", states},
           {"share_per_state", shares},
@@ -221,7 +225,7 @@ Json run_json(const RunReport& r) {
 Json session_totals(const SessionReport& s) {
   Json states = Json::object();
   for (const char* name : kStates) states[name] = 0.0;
-  double duration = 0, running = 0, paused = 0, drowsy = 0, longest_focused = 0;
+  double duration = 0, running = 0, paused = 0, camera_off = 0, drowsy = 0, longest_focused = 0;
   std::vector<double> lengths;
   Json by_type = Json::object();
   std::size_t interventions = 0;
@@ -229,6 +233,7 @@ Json session_totals(const SessionReport& s) {
     duration += r.duration_s;
     running += r.running_s;
     paused += r.paused_s;
+    camera_off += r.camera_off_s;
     drowsy += r.drowsy_s;
     longest_focused = std::max(longest_focused, r.longest_focused_s);
     for (const char* name : kStates) states[name] = states[name].get<double>() + r.time_per_state_s.at(name);
@@ -241,6 +246,7 @@ Json session_totals(const SessionReport& s) {
           {"duration_s", duration},
           {"running_s", running},
           {"paused_s", paused},
+          {"camera_off_s", camera_off},
           {"time_per_state_s", states},
           {"distractions",
            {{"count", d.count}, {"mean_s", d.mean_s}, {"median_s", d.median_s}, {"longest_s", d.longest_s}}},
@@ -254,6 +260,7 @@ cv::Scalar state_color(const std::string& state) {
   if (state == "FOCUSED") return {80, 175, 76};
   if (state == "DISTRACTED") return {0, 152, 255};
   if (state == "AWAY") return {54, 67, 244};
+  if (state == "CAMERA_OFF") return {90, 90, 90};
   return {170, 170, 170};
 }
 
@@ -307,6 +314,7 @@ cv::Mat run_panel(const RunReport& r) {
   std::vector<std::pair<std::string, cv::Scalar>> key;
   for (const char* st : kStates) key.push_back({st, state_color(st)});
   key.push_back({"PAUSED", state_color("PAUSED")});
+  key.push_back({"CAMERA_OFF", state_color("CAMERA_OFF")});
   key.push_back({"PERCLOS", blue});
   key.push_back({"intervention", purple});
   chart.legend(key, core::Corner::kTopRight);
@@ -419,9 +427,10 @@ std::string report_text(const std::vector<SessionReport>& sessions) {
         << (s.runs.size() == 1 ? "" : "s") << ")\n";
     for (const RunReport& r : s.runs) {
       std::snprintf(line, sizeof line,
-                    "  run %s  %s .. %s  %.1f s (%.1f running, %.1f paused, %.1f not logged)\n",
+                    "  run %s  %s .. %s  %.1f s (%.1f running, %.1f paused, %.1f camera off, "
+                    "%.1f not logged)\n",
                     r.run_id.c_str(), r.start_utc.c_str(), r.end_utc.c_str(), r.duration_s,
-                    r.running_s, r.paused_s, r.unlogged_s);
+                    r.running_s, r.paused_s, r.camera_off_s, r.unlogged_s);
       out << line;
       std::snprintf(line, sizeof line, "    focused %.1f s, distracted %.1f s, away %.1f s\n",
                     r.time_per_state_s.at("FOCUSED"), r.time_per_state_s.at("DISTRACTED"),

@@ -10,8 +10,8 @@
 // the frames it covers. Each row counts from its own time until the next row of its run, capped
 // at `max_gap_s` (or 1.5 x the run's median gap when rows are sparser, as with log_hz), so a
 // stall or a gap in the log is not credited to one state; the run's last row counts the median
-// gap. Only RUNNING rows count towards states, distractions, drowsy time and PERCLOS; PAUSED and
-// STOPPED rows count as paused time.
+// gap. Only RUNNING rows with the camera on count towards states, distractions, drowsy time and
+// PERCLOS; PAUSED and STOPPED rows count as paused time, camera-off rows as camera-off time.
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -48,7 +48,7 @@ struct ReportIntervention {
 };
 
 struct TimelineSegment {
-  std::string state;  // FOCUSED / DISTRACTED / AWAY, or PAUSED / STOPPED for those rows
+  std::string state;  // FOCUSED / DISTRACTED / AWAY, or PAUSED / STOPPED / CAMERA_OFF
   double start_s = 0, end_s = 0;  // from the run's start
 };
 
@@ -59,6 +59,7 @@ struct RunReport {
   double start_video_s = 0;  // the session clock at the run's first row
   double duration_s = 0;     // session clock, first row to the end of the last
   double running_s = 0, paused_s = 0;
+  double camera_off_s = 0;  // RUNNING rows with the camera off (not counted as any state)
   double unlogged_s = 0;  // duration minus the time rows count for: gaps in the log beyond the cap
   std::map<std::string, double> time_per_state_s;  // FOCUSED, DISTRACTED, AWAY (always present)
   StretchStats distractions;

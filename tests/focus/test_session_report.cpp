@@ -28,7 +28,7 @@ constexpr std::int64_t kStartUs = 1796400000LL * 1000000;  // 2026-12-04T16:00:0
 //   (prob 0.9) in 160-170; logged PERCLOS 0.1 x the minute; nudges at 70 s (level 1) and
 //   72.5 s (level 2), a test at 125 s.
 // Run r2: 0-10 s FOCUSED, no rows from 10 to 20 s, 20-30 s FOCUSED.
-// Session s2, run a: 5 s DISTRACTED.
+// Session s2, run a: 5 s DISTRACTED, then 3 s with the camera off (still RUNNING).
 void write_truth_log(const fs::path& dir) {
   EventLogWriter writer({dir, 1e9, 0, [] { return 0.0; }});
   auto base = [](const std::string& session, const std::string& run, int i, double t) {
@@ -68,9 +68,10 @@ void write_truth_log(const fs::path& dir) {
     const double t = i < 100 ? i / 10.0 : 20.0 + (i - 100) / 10.0;
     writer.append(base("s1", "r2", i, t));
   }
-  for (int i = 0; i < 50; ++i) {
+  for (int i = 0; i < 80; ++i) {
     EventRecord r = base("s2", "a", i, i / 10.0);
     r.state_smooth = FocusState::Distracted;
+    if (i >= 50) r.camera_on = false;  // the camera turned off: says nothing of the person
     writer.append(r);
   }
   writer.close();
@@ -144,6 +145,11 @@ TEST(SessionReport, MatchesTheGeneratedTruth) {
   const RunReport& s2 = sessions[1].runs[0];
   EXPECT_EQ(sessions[1].session_id, "s2");
   EXPECT_NEAR(s2.time_per_state_s.at("DISTRACTED"), 5.0, 1e-6);
+  EXPECT_NEAR(s2.camera_off_s, 3.0, 1e-6);
+  EXPECT_NEAR(s2.running_s, 5.0, 1e-6);
+  EXPECT_NEAR(s2.duration_s, 8.0, 1e-6);
+  ASSERT_EQ(s2.timeline.size(), 2u);
+  EXPECT_EQ(s2.timeline[1].state, "CAMERA_OFF");
   EXPECT_EQ(s2.distractions.count, 1);
   EXPECT_NEAR(s2.longest_focused_s, 0.0, 1e-12);
 }
