@@ -15,8 +15,9 @@ namespace ethovid::cli {
 void add_focus_log_commands(CLI::App& app, Runner& run) {
   CLI::App& focus = focus_group(app);
   auto* cmd = focus.add_subcommand(
-      "report", "Summarise an event log: time per state, distractions, PERCLOS, interventions "
-                "(focus_report.json and focus_timeline.png)");
+      "report",
+      "Summarise an event log: time per state, distractions, PERCLOS, interventions "
+      "(focus_report.json and focus_timeline.png)");
   struct Args {
     std::string events;
     std::string session_id;
@@ -24,7 +25,8 @@ void add_focus_log_commands(CLI::App& app, Runner& run) {
     double max_gap_s = 2.0;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("EVENTS_DIR", args->events, "The event log folder (date=YYYY-MM-DD/part-*.parquet)")
+  cmd->add_option("EVENTS_DIR", args->events,
+                  "The event log folder (date=YYYY-MM-DD/part-*.parquet)")
       ->required()
       ->type_name("DIR");
   cmd->add_option("--session-id", args->session_id, "Only this session (default: every session)")

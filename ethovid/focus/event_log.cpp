@@ -1,7 +1,7 @@
 #include "ethovid/focus/event_log.hpp"
 
-#include <stdio.h>  // renameat2
 #include <fcntl.h>  // AT_FDCWD
+#include <stdio.h>  // renameat2
 #include <unistd.h>
 
 #include <algorithm>
@@ -44,8 +44,8 @@ bool all_digits(const std::string& text) {
 
 void check_run_id(const std::string& run_id, const fs::path& dir) {
   const bool ok = !run_id.empty() && std::all_of(run_id.begin(), run_id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
   if (!ok) {
     throw FormatError("event log " + dir.string() + ": run_id '" + run_id +
@@ -243,7 +243,8 @@ EventLogWriter::EventLogWriter(EventLogOptions options) : options_(std::move(opt
   if (options_.events_dir.empty()) throw ConfigError("the event log needs an events folder");
   if (!(options_.flush_s > 0) || !std::isfinite(options_.flush_s)) {
     throw ConfigError("event log " + options_.events_dir.string() + ": flush_s is " +
-                      std::to_string(options_.flush_s) + "; it must be a positive number of seconds");
+                      std::to_string(options_.flush_s) +
+                      "; it must be a positive number of seconds");
   }
   if (!(options_.log_hz >= 0) || !std::isfinite(options_.log_hz)) {
     throw ConfigError("event log " + options_.events_dir.string() + ": log_hz is " +
@@ -275,8 +276,7 @@ EventLogWriter::~EventLogWriter() {
 
 double EventLogWriter::now() const {
   if (options_.clock) return options_.clock();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 bool EventLogWriter::keep(const EventRecord& r) {

@@ -5,9 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <sstream>
-
 #include <opencv2/core.hpp>
+#include <sstream>
 
 #include "ethovid/core/chart.hpp"
 #include "ethovid/core/error.hpp"
@@ -22,11 +21,21 @@ using core::Json;
 namespace {
 
 // What the report reads from the log.
-const std::vector<std::string> kColumns = {
-    "ts",           "session_id",        "run_id",           "session_mode",
-    "camera_on",    "state_smooth",      "video_time_s",     "drowsy",
-    "perclos",      "eyes_closed_prob",  "intervention_fired", "intervention_type",
-    "intervention_kind", "intervention_reason", "intervention_level"};
+const std::vector<std::string> kColumns = {"ts",
+                                           "session_id",
+                                           "run_id",
+                                           "session_mode",
+                                           "camera_on",
+                                           "state_smooth",
+                                           "video_time_s",
+                                           "drowsy",
+                                           "perclos",
+                                           "eyes_closed_prob",
+                                           "intervention_fired",
+                                           "intervention_type",
+                                           "intervention_kind",
+                                           "intervention_reason",
+                                           "intervention_level"};
 
 const char* const kStates[] = {"FOCUSED", "DISTRACTED", "AWAY"};
 
@@ -60,8 +69,7 @@ std::string utc_text(std::int64_t ts_us) {
 }
 
 // One run's rows [begin, end) of the log.
-RunReport run_report(const core::Table& log, std::size_t begin, std::size_t end,
-                     double max_gap_s) {
+RunReport run_report(const core::Table& log, std::size_t begin, std::size_t end, double max_gap_s) {
   const auto& ts = log.column("ts").i64;
   const auto& mode = log.column("session_mode").str;
   const auto& state = log.column("state_smooth").str;
@@ -116,7 +124,9 @@ RunReport run_report(const core::Table& log, std::size_t begin, std::size_t end,
     const bool running = mode[i] == "RUNNING" && !camera_off;
     // The timeline: one segment per stretch of equal label; a gap in the log beyond the cap
     // ends a segment, so the hole shows.
-    const std::string label = running ? state[i] : camera_off && mode[i] == "RUNNING" ? "CAMERA_OFF" : mode[i];
+    const std::string label = running                              ? state[i]
+                              : camera_off && mode[i] == "RUNNING" ? "CAMERA_OFF"
+                                                                   : mode[i];
     const bool hole = i > begin && video[i] - video[i - 1] > cap;
     if (r.timeline.empty() || r.timeline.back().state != label || hole) {
       r.timeline.push_back({label, at, at + w});
@@ -124,10 +134,9 @@ RunReport run_report(const core::Table& log, std::size_t begin, std::size_t end,
       r.timeline.back().end_s = at + w;
     }
     if (fired[i]) {
-      r.interventions.push_back({at, log.column("intervention_type").str[i],
-                                 log.column("intervention_kind").str[i],
-                                 log.column("intervention_reason").str[i],
-                                 log.column("intervention_level").i64[i]});
+      r.interventions.push_back(
+          {at, log.column("intervention_type").str[i], log.column("intervention_kind").str[i],
+           log.column("intervention_reason").str[i], log.column("intervention_level").i64[i]});
     }
     if (!running) {
       (camera_off && mode[i] == "RUNNING" ? r.camera_off_s : r.paused_s) += w;
@@ -158,9 +167,9 @@ RunReport run_report(const core::Table& log, std::size_t begin, std::size_t end,
   r.unlogged_s = std::max(0.0, r.duration_s - r.running_s - r.paused_s - r.camera_off_s);
   r.distractions = stats_of(std::move(distractions));
   for (const auto& [minute, m] : minutes) {
-    r.perclos_per_minute.push_back(
-        {minute, m.perclos_n ? m.perclos_sum / m.perclos_n : std::nan(""),
-         m.running > 0 ? m.closed / m.running : 0.0, m.running});
+    r.perclos_per_minute.push_back({minute,
+                                    m.perclos_n ? m.perclos_sum / m.perclos_n : std::nan(""),
+                                    m.running > 0 ? m.closed / m.running : 0.0, m.running});
   }
   return r;
 }
@@ -217,7 +226,8 @@ Json run_json(const RunReport& r) {
           {"longest_focused_s", r.longest_focused_s},
           {"drowsy_s", r.drowsy_s},
           {"perclos_per_minute", perclos},
-          {"interventions", {{"count", r.interventions.size()}, {"by_type", by_type}, {"fired", fired}}},
+          {"interventions",
+           {{"count", r.interventions.size()}, {"by_type", by_type}, {"fired", fired}}},
           {"timeline", timeline}};
 }
 
@@ -236,9 +246,11 @@ Json session_totals(const SessionReport& s) {
     camera_off += r.camera_off_s;
     drowsy += r.drowsy_s;
     longest_focused = std::max(longest_focused, r.longest_focused_s);
-    for (const char* name : kStates) states[name] = states[name].get<double>() + r.time_per_state_s.at(name);
+    for (const char* name : kStates)
+      states[name] = states[name].get<double>() + r.time_per_state_s.at(name);
     lengths.insert(lengths.end(), r.distractions.lengths_s.begin(), r.distractions.lengths_s.end());
-    for (const ReportIntervention& i : r.interventions) by_type[i.type] = by_type.value(i.type, 0) + 1;
+    for (const ReportIntervention& i : r.interventions)
+      by_type[i.type] = by_type.value(i.type, 0) + 1;
     interventions += r.interventions.size();
   }
   const StretchStats d = stats_of(lengths);
@@ -249,7 +261,10 @@ Json session_totals(const SessionReport& s) {
           {"camera_off_s", camera_off},
           {"time_per_state_s", states},
           {"distractions",
-           {{"count", d.count}, {"mean_s", d.mean_s}, {"median_s", d.median_s}, {"longest_s", d.longest_s}}},
+           {{"count", d.count},
+            {"mean_s", d.mean_s},
+            {"median_s", d.median_s},
+            {"longest_s", d.longest_s}}},
           {"longest_focused_s", longest_focused},
           {"drowsy_s", drowsy},
           {"interventions", {{"count", interventions}, {"by_type", by_type}}}};
@@ -392,8 +407,9 @@ Json write_session_report(const fs::path& events_dir, const fs::path& out_dir,
   }
   std::sort(parts.begin(), parts.end());
   for (const fs::path& p : parts) provenance.add_input(p);
-  provenance.set_parameters({{"session_id", options.session_id ? Json(*options.session_id) : Json(nullptr)},
-                             {"max_gap_s", options.max_gap_s}});
+  provenance.set_parameters(
+      {{"session_id", options.session_id ? Json(*options.session_id) : Json(nullptr)},
+       {"max_gap_s", options.max_gap_s}});
 
   std::error_code ec;
   fs::create_directories(out_dir, ec);
@@ -445,7 +461,8 @@ std::string report_text(const std::vector<SessionReport>& sessions) {
       std::map<std::string, int> by_type;
       for (const ReportIntervention& i : r.interventions) ++by_type[i.type];
       out << "    interventions " << r.interventions.size();
-      for (const auto& [type, n] : by_type) out << (type == by_type.begin()->first ? ": " : ", ") << type << " " << n;
+      for (const auto& [type, n] : by_type)
+        out << (type == by_type.begin()->first ? ": " : ", ") << type << " " << n;
       out << "\n";
     }
   }

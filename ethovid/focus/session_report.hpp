@@ -35,10 +35,10 @@ struct StretchStats {
 };
 
 struct PerclosMinute {
-  int minute = 0;              // from the run's start
-  double perclos_mean = 0;     // mean of the logged rolling PERCLOS (NaN when none was known)
+  int minute = 0;                // from the run's start
+  double perclos_mean = 0;       // mean of the logged rolling PERCLOS (NaN when none was known)
   double eyes_closed_share = 0;  // share of this minute's running time with eyes >= 80 % closed
-  double running_s = 0;        // running time in this minute
+  double running_s = 0;          // running time in this minute
 };
 
 struct ReportIntervention {
@@ -48,7 +48,7 @@ struct ReportIntervention {
 };
 
 struct TimelineSegment {
-  std::string state;  // FOCUSED / DISTRACTED / AWAY, or PAUSED / STOPPED / CAMERA_OFF
+  std::string state;              // FOCUSED / DISTRACTED / AWAY, or PAUSED / STOPPED / CAMERA_OFF
   double start_s = 0, end_s = 0;  // from the run's start
 };
 

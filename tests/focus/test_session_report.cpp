@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-
 #include <opencv2/imgcodecs.hpp>
 
 #include "ethovid/core/error.hpp"
@@ -56,7 +55,8 @@ void write_truth_log(const fs::path& dir) {
     if (i == 700 || i == 725) {
       r.intervention_fired = true;
       const int level = i == 700 ? 1 : 2;
-      r.intervention = {"nudge", "rule", "DISTRACTED for x s (level " + std::to_string(level) + " of 3)", level};
+      r.intervention = {"nudge", "rule",
+                        "DISTRACTED for x s (level " + std::to_string(level) + " of 3)", level};
     }
     if (i == 1250) {
       r.intervention_fired = true;
@@ -117,7 +117,8 @@ TEST(SessionReport, MatchesTheGeneratedTruth) {
   EXPECT_EQ(r.interventions[2].kind, "test");
   // The timeline: the seven stretches, in order, ending where the run does.
   ASSERT_EQ(r.timeline.size(), 7u);
-  const char* labels[] = {"FOCUSED", "DISTRACTED", "FOCUSED", "AWAY", "PAUSED", "DISTRACTED", "FOCUSED"};
+  const char* labels[] = {"FOCUSED", "DISTRACTED", "FOCUSED", "AWAY",
+                          "PAUSED",  "DISTRACTED", "FOCUSED"};
   const double starts[] = {0, 60, 75, 120, 130, 140, 150};
   for (int k = 0; k < 7; ++k) {
     EXPECT_EQ(r.timeline[k].state, labels[k]);
@@ -140,7 +141,8 @@ TEST(SessionReport, MatchesTheGeneratedTruth) {
   // A larger cap credits the hole.
   ReportOptions wide;
   wide.max_gap_s = 20;
-  EXPECT_NEAR(build_session_report(log, wide)[0].runs[1].time_per_state_s.at("FOCUSED"), 30.0, 1e-6);
+  EXPECT_NEAR(build_session_report(log, wide)[0].runs[1].time_per_state_s.at("FOCUSED"), 30.0,
+              1e-6);
 
   const RunReport& s2 = sessions[1].runs[0];
   EXPECT_EQ(sessions[1].session_id, "s2");
@@ -194,13 +196,12 @@ TEST(SessionReport, UnknownSessionAndMissingColumnsAreTypedErrors) {
   ReportOptions options;
   options.session_id = "nobody";
   test::expect_error<ConfigError>(
-      [&] { write_session_report(dir / "events", dir / "out", options); },
-      {"'nobody'", "s1, s2"});
+      [&] { write_session_report(dir / "events", dir / "out", options); }, {"'nobody'", "s1, s2"});
   const core::Table partial = read_event_log(dir / "events", {"ts", "session_id", "run_id"});
   test::expect_error<FormatError>([&] { build_session_report(partial); },
                                   {"session_mode", "state_smooth", "video_time_s", "perclos"});
-  test::expect_error<MissingInputError>(
-      [&] { write_session_report(dir / "nothing", dir / "out"); }, {(dir / "nothing").string()});
+  test::expect_error<MissingInputError>([&] { write_session_report(dir / "nothing", dir / "out"); },
+                                        {(dir / "nothing").string()});
 }
 
 }  // namespace
