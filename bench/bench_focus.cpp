@@ -12,10 +12,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "ethovid/core/elapsed.hpp"
 #include "ethovid/core/video.hpp"
@@ -34,7 +33,8 @@ double percentile(std::vector<double> v, double q) {
   return v[static_cast<std::size_t>(q * (v.size() - 1))];
 }
 
-double decode_seconds(const std::string& video, std::int64_t* frames, std::vector<double>* per_frame_ms) {
+double decode_seconds(const std::string& video, std::int64_t* frames,
+                      std::vector<double>* per_frame_ms) {
   const auto start = Clock::now();
   ethovid::core::VideoReader reader(video);
   cv::Mat frame;
@@ -62,9 +62,9 @@ int main(int argc, char** argv) {
   fs::create_directories(work);
   const fs::path clip = work / "talking_head_640x480.mp4";
   if (!fs::exists(clip)) {
-    const std::string command = "ffmpeg -v error -y -i '" + talking.string() +
-                                "' -an -vf scale=432:432,pad=640:480:104:24 -c:v libx264 -crf 20 '" +
-                                clip.string() + "'";
+    const std::string command =
+        "ffmpeg -v error -y -i '" + talking.string() +
+        "' -an -vf scale=432:432,pad=640:480:104:24 -c:v libx264 -crf 20 '" + clip.string() + "'";
     if (std::system(command.c_str()) != 0) {
       std::printf("skipped: ffmpeg could not make %s\n", clip.c_str());
       return 0;
@@ -91,11 +91,14 @@ int main(int argc, char** argv) {
       frame_ms.push_back(seconds_since(t0) * 1000);
     }
   }
-  std::printf("== per frame, capture to state, 640x480, one core (%lld frames)\n", static_cast<long long>(frames));
-  std::printf("decode alone: p50 %.2f ms, p95 %.2f ms\n", percentile(decode_ms, 0.5), percentile(decode_ms, 0.95));
-  std::printf("decode + features + policy: p50 %.2f ms, p95 %.2f ms, p99 %.2f ms (ratio of p50s %.1f)\n",
-              percentile(frame_ms, 0.5), percentile(frame_ms, 0.95), percentile(frame_ms, 0.99),
-              percentile(frame_ms, 0.5) / percentile(decode_ms, 0.5));
+  std::printf("== per frame, capture to state, 640x480, one core (%lld frames)\n",
+              static_cast<long long>(frames));
+  std::printf("decode alone: p50 %.2f ms, p95 %.2f ms\n", percentile(decode_ms, 0.5),
+              percentile(decode_ms, 0.95));
+  std::printf(
+      "decode + features + policy: p50 %.2f ms, p95 %.2f ms, p99 %.2f ms (ratio of p50s %.1f)\n",
+      percentile(frame_ms, 0.5), percentile(frame_ms, 0.95), percentile(frame_ms, 0.99),
+      percentile(frame_ms, 0.5) / percentile(decode_ms, 0.5));
 
   // Offline, all cores.
   cv::setNumThreads(-1);
@@ -109,9 +112,11 @@ int main(int argc, char** argv) {
   const ethovid::focus::SessionResult r = ethovid::focus::run_focus_session(o);
   const double run_s = seconds_since(start);
   std::printf("== offline, focus run --video --no-server, all cores\n");
-  std::printf("decode alone %.0f frames/s, focus run %.0f frames/s (%.1fx real time at 30 fps), ratio %.3f, "
-              "%lld rows logged\n",
-              frames / decode_s, r.frames_processed / run_s, r.frames_processed / run_s / 30.0, decode_s / run_s,
-              static_cast<long long>(r.rows_logged));
+  std::printf(
+      "decode alone %.0f frames/s, focus run %.0f frames/s (%.1fx real time at 30 fps), ratio "
+      "%.3f, "
+      "%lld rows logged\n",
+      frames / decode_s, r.frames_processed / run_s, r.frames_processed / run_s / 30.0,
+      decode_s / run_s, static_cast<long long>(r.rows_logged));
   return 0;
 }

@@ -11,7 +11,8 @@ namespace ethovid::focus {
 EyeActivity::EyeActivity(EyeActivityOptions options) : options_(options) {
   if (!(options_.window_s > 0) || !(options_.blink_max_s > 0) || !(options_.max_gap_s > 0) ||
       !(options_.min_measured_s >= 0) || !(options_.closed_at > 0 && options_.closed_at <= 1)) {
-    throw ConfigError("eye activity: window_s, blink_max_s and max_gap_s must be > 0 and closed_at in (0, 1]");
+    throw ConfigError(
+        "eye activity: window_s, blink_max_s and max_gap_s must be > 0 and closed_at in (0, 1]");
   }
 }
 

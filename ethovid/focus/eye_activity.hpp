@@ -47,7 +47,7 @@ class EyeActivity {
   std::optional<bool> last_closed_;  // the state held since last_t_ (nullopt: not measured)
   std::optional<double> closed_since_;
   std::deque<Span> spans_;
-  std::deque<double> blinks_;  // times at which blinks ended
+  std::deque<double> blinks_;                   // times at which blinks ended
   double measured_s_ = 0, closed_total_s_ = 0;  // sums over spans_
 };
 
@@ -66,7 +66,7 @@ class OpenEyeReference {
   double value() const;
 
  private:
-  static constexpr int kBins = 160;            // EAR 0 .. 0.8 in steps of 0.005
+  static constexpr int kBins = 160;  // EAR 0 .. 0.8 in steps of 0.005
   static constexpr double kBinWidth = 0.005;
   double window_s_, initial_;
   int min_samples_;

@@ -25,8 +25,8 @@ cv::Vec4f box_relation(const cv::Rect2f& box, const cv::Rect2f& landmarks) {
 }
 
 cv::Rect2f apply_relation(const cv::Vec4f& r, const cv::Rect2f& landmarks) {
-  return {landmarks.x + r[0] * landmarks.width, landmarks.y + r[1] * landmarks.height, r[2] * landmarks.width,
-          r[3] * landmarks.height};
+  return {landmarks.x + r[0] * landmarks.width, landmarks.y + r[1] * landmarks.height,
+          r[2] * landmarks.width, r[3] * landmarks.height};
 }
 
 float overlap(const cv::Rect2f& a, const cv::Rect2f& b) {
@@ -48,7 +48,9 @@ double finite_mean(double a, double b) {
 }  // namespace
 
 double eye_aspect_ratio(const vision::Landmarks68& p, int first) {
-  const auto d = [&](int i, int j) { return std::hypot(p[first + i].x - p[first + j].x, p[first + i].y - p[first + j].y); };
+  const auto d = [&](int i, int j) {
+    return std::hypot(p[first + i].x - p[first + j].x, p[first + i].y - p[first + j].y);
+  };
   const double width = d(0, 3);
   return width > 0 ? (d(1, 5) + d(2, 4)) / (2 * width) : kNaN;
 }
@@ -56,7 +58,8 @@ double eye_aspect_ratio(const vision::Landmarks68& p, int first) {
 FaceMeasurer::FaceMeasurer(const vision::ModelConfig& models, const FeatureOptions& options)
     : options_(options), detector_(models.detector), landmarker_(models.landmarks) {
   if (options_.redetect_every < 1 || !(options_.max_jump > 0) || !(options_.max_scale_change > 1)) {
-    throw ConfigError("focus features: redetect_every must be >= 1, max_jump > 0 and max_scale_change > 1");
+    throw ConfigError(
+        "focus features: redetect_every must be >= 1, max_jump > 0 and max_scale_change > 1");
   }
   if (options_.eye_network && models.eye) eye_network_.emplace(*models.eye);
 }
@@ -82,8 +85,9 @@ std::optional<cv::Rect2f> FaceMeasurer::detect(const cv::Mat& bgr, FrameFeatures
     }
   }
   if (!best) {
-    best = &*std::max_element(faces.begin(), faces.end(),
-                              [](const auto& a, const auto& b) { return a.box.area() < b.box.area(); });
+    best = &*std::max_element(faces.begin(), faces.end(), [](const auto& a, const auto& b) {
+      return a.box.area() < b.box.area();
+    });
   }
   return best->box;
 }
@@ -111,7 +115,8 @@ FrameFeatures FaceMeasurer::measure(const cv::Mat& bgr) {
     // (it turned away, left, or something covered it), so ask the detector on this same frame.
     const cv::Rect2f next = apply_relation(followed_->relation, bounding_box(*points));
     const double jump = std::hypot((next.x + next.width / 2) - (box->x + box->width / 2),
-                                   (next.y + next.height / 2) - (box->y + box->height / 2)) / box->width;
+                                   (next.y + next.height / 2) - (box->y + box->height / 2)) /
+                        box->width;
     const double scale = std::max(next.width / box->width, box->width / next.width);
     if (jump > options_.max_jump || scale > options_.max_scale_change) {
       box = detect(bgr, f);
@@ -160,7 +165,8 @@ FrameFeatures FaceMeasurer::measure(const cv::Mat& bgr) {
   return f;
 }
 
-RollingMeasures::RollingMeasures(const EyeActivityOptions& options) : options_(options), eye_activity_(options) {}
+RollingMeasures::RollingMeasures(const EyeActivityOptions& options)
+    : options_(options), eye_activity_(options) {}
 
 void RollingMeasures::apply(FrameFeatures& f, double t_s) {
   if (f.face_present) last_face_t_ = t_s;
@@ -176,7 +182,8 @@ void RollingMeasures::apply(FrameFeatures& f, double t_s) {
   }
   f.eye_closure = closure;
   const EyeActivityValues eyes = eye_activity_.update(t_s, closure);
-  f.perclos = eyes.perclos, f.blink_rate_per_min = eyes.blink_rate_per_min, f.eyes_closed_s = eyes.closed_s;
+  f.perclos = eyes.perclos, f.blink_rate_per_min = eyes.blink_rate_per_min,
+  f.eyes_closed_s = eyes.closed_s;
 }
 
 FeatureExtractor::FeatureExtractor(const vision::ModelConfig& models, FeatureOptions options)

@@ -11,9 +11,8 @@
 // Offline, frames of a file are measured on several threads (measured_frames.hpp): each thread
 // follows the face through every k-th frame, and the rolling measures run in frame order.
 #include <cstdint>
-#include <optional>
-
 #include <opencv2/core.hpp>
+#include <optional>
 
 #include "ethovid/focus/eye_activity.hpp"
 #include "ethovid/focus/frame_features.hpp"

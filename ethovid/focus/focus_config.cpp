@@ -30,7 +30,8 @@ struct Reader {
     out = text;
     if (out.is_relative()) out = file.parent_path() / out;
   }
-  YAML::Node section(const YAML::Node& root, const char* key, std::initializer_list<const char*> allowed) const {
+  YAML::Node section(const YAML::Node& root, const char* key,
+                     std::initializer_list<const char*> allowed) const {
     const YAML::Node node = root[key];
     core::check_known_keys(node, file, std::string("'") + key + "'", allowed);
     return node ? node : YAML::Node(YAML::NodeType::Map);
@@ -43,12 +44,13 @@ void apply_focus_config(const std::filesystem::path& file, SessionOptions& o) {
   const YAML::Node root = core::load_yaml(file);
   if (!root || root.IsNull()) return;
   core::check_known_keys(root, file, "the config",
-                         {"source", "events_dir", "session_id", "models", "interventions", "flush_s", "log_hz",
-                          "stream_fps", "jpeg_quality", "policy", "model", "rules", "calibrated", "smoothing",
-                          "drowsy", "features"});
+                         {"source", "events_dir", "session_id", "models", "interventions",
+                          "flush_s", "log_hz", "stream_fps", "jpeg_quality", "policy", "model",
+                          "rules", "calibrated", "smoothing", "drowsy", "features"});
   const Reader r{file};
   const YAML::Node source = r.section(root, "source", {"camera", "video", "realtime", "fps"});
-  if (source["camera"]) o.source.camera = core::yaml_scalar<int>(source["camera"], file, "source.camera");
+  if (source["camera"])
+    o.source.camera = core::yaml_scalar<int>(source["camera"], file, "source.camera");
   if (source["video"]) {
     std::filesystem::path video;
     r.path(source, "video", video);
@@ -64,17 +66,19 @@ void apply_focus_config(const std::filesystem::path& file, SessionOptions& o) {
   r.get(root, "log_hz", "", o.log_hz);
   r.get(root, "stream_fps", "", o.stream_fps);
   r.get(root, "jpeg_quality", "", o.jpeg_quality);
-  if (root["policy"]) o.policy.kind = parse_policy_kind(core::yaml_scalar<std::string>(root["policy"], file, "policy"));
+  if (root["policy"])
+    o.policy.kind =
+        parse_policy_kind(core::yaml_scalar<std::string>(root["policy"], file, "policy"));
   r.path(root, "model", o.policy.model);
 
   const YAML::Node rules = r.section(root, "rules", {"nose_offset_threshold", "window_s"});
   r.get(rules, "nose_offset_threshold", "rules.", o.policy.rules.nose_offset_threshold);
   r.get(rules, "window_s", "rules.", o.policy.rules.window_s);
   CalibratedOptions& c = o.policy.calibrated;
-  const YAML::Node cal = r.section(root, "calibrated",
-                                   {"yaw_limit_rad", "pitch_limit_rad", "away_after_s", "calibration_s",
-                                    "min_calibration_s", "adapt_time_constant_s", "max_neutral_yaw_rad",
-                                    "max_neutral_pitch_rad"});
+  const YAML::Node cal = r.section(
+      root, "calibrated",
+      {"yaw_limit_rad", "pitch_limit_rad", "away_after_s", "calibration_s", "min_calibration_s",
+       "adapt_time_constant_s", "max_neutral_yaw_rad", "max_neutral_pitch_rad"});
   r.get(cal, "yaw_limit_rad", "calibrated.", c.yaw_limit_rad);
   r.get(cal, "pitch_limit_rad", "calibrated.", c.pitch_limit_rad);
   r.get(cal, "away_after_s", "calibrated.", c.away_after_s);
@@ -90,7 +94,8 @@ void apply_focus_config(const std::filesystem::path& file, SessionOptions& o) {
   const YAML::Node drowsy = r.section(root, "drowsy", {"eyes_closed_s", "perclos_above"});
   r.get(drowsy, "eyes_closed_s", "drowsy.", o.policy.drowsy.eyes_closed_s);
   r.get(drowsy, "perclos_above", "drowsy.", o.policy.drowsy.perclos_above);
-  const YAML::Node features = r.section(root, "features", {"redetect_every", "max_jump", "max_scale_change", "eye_network"});
+  const YAML::Node features = r.section(
+      root, "features", {"redetect_every", "max_jump", "max_scale_change", "eye_network"});
   r.get(features, "redetect_every", "features.", o.features.redetect_every);
   r.get(features, "max_jump", "features.", o.features.max_jump);
   r.get(features, "max_scale_change", "features.", o.features.max_scale_change);

@@ -4,10 +4,9 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <opencv2/highgui.hpp>
 #include <random>
 #include <thread>
-
-#include <opencv2/highgui.hpp>
 
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/progress.hpp"
@@ -26,7 +25,8 @@ using Steady = std::chrono::steady_clock;
 using Json = nlohmann::json;
 
 std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -48,14 +48,16 @@ std::string new_run_id() {
 }
 
 std::unique_ptr<FrameSource> open_source(const SourceOptions& s) {
-  if (s.camera && !s.video.empty()) throw ConfigError("focus run: give a camera or a video, not both");
+  if (s.camera && !s.video.empty())
+    throw ConfigError("focus run: give a camera or a video, not both");
   if (s.camera) return open_camera_source(*s.camera);
   if (s.video.empty()) throw ConfigError("focus run: give --camera N or --video FILE");
   return open_video_source(s.video, s.realtime, s.fps);
 }
 
 vision::ModelConfig models_of(const SessionOptions& o) {
-  return vision::load_model_config(o.model_config.empty() ? vision::default_model_config_path() : o.model_config);
+  return vision::load_model_config(o.model_config.empty() ? vision::default_model_config_path()
+                                                          : o.model_config);
 }
 
 // A file read as fast as it goes is measured on every core; a camera or a paced file needs one.
@@ -67,7 +69,8 @@ int measuring_threads(const SessionOptions& o, const FrameSource& source) {
 Json number_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
 Json intervention_json(const Intervention& i, double at_s) {
-  return {{"type", i.type}, {"kind", i.kind}, {"reason", i.reason}, {"level", i.level}, {"at_s", at_s}};
+  return {
+      {"type", i.type}, {"kind", i.kind}, {"reason", i.reason}, {"level", i.level}, {"at_s", at_s}};
 }
 
 // One session: its state machine (modes, runs, camera), and what each frame adds to the log,
@@ -78,11 +81,17 @@ class Session {
       : o_(o),
         hub_(hub),
         policy_(make_policy(o.policy)),
-        interventions_(o.interventions.empty() ? default_intervention_rules() : load_interventions(o.interventions)),
+        interventions_(o.interventions.empty() ? default_intervention_rules()
+                                               : load_interventions(o.interventions)),
         source_(open_source(o.source)),
         frames_(measure_frames(*source_, models_of(o), o.features, measuring_threads(o, *source_))),
-        log_(EventLogOptions{.events_dir = o.events_dir, .flush_s = o.flush_s, .log_hz = o.log_hz, .clock = {}}) {
-    result_.session_id = o.session_id.empty() ? "session-" + utc_text(now_us(), "%Y%m%d-%H%M%S") : o.session_id;
+        log_(EventLogOptions{.events_dir = o.events_dir,
+                             .flush_s = o.flush_s,
+                             .log_hz = o.log_hz,
+                             .clock = {},
+                             .background = true}) {
+    result_.session_id =
+        o.session_id.empty() ? "session-" + utc_text(now_us(), "%Y%m%d-%H%M%S") : o.session_id;
     begin_run();
   }
 
@@ -136,7 +145,8 @@ class Session {
     try {
       cv::namedWindow(kWindow, cv::WINDOW_AUTOSIZE);
     } catch (const cv::Exception&) {
-      throw ConfigError("focus run --window: no display to show a window on (run without --window, or use /ui)");
+      throw ConfigError(
+          "focus run --window: no display to show a window on (run without --window, or use /ui)");
     }
   }
 
@@ -156,7 +166,9 @@ class Session {
     session_event();
   }
   void session_event() {
-    if (hub_) hub_->publish_event("session", {{"session_mode", session_mode_name(mode_)}, {"run_id", run_id_}});
+    if (hub_)
+      hub_->publish_event("session",
+                          {{"session_mode", session_mode_name(mode_)}, {"run_id", run_id_}});
   }
 
   // Applies the server's commands; false when the loop should end.
@@ -175,14 +187,18 @@ class Session {
         case ControlCommand::Pause:
           if (mode_ == SessionMode::Running) mode_ = SessionMode::Paused, session_event();
           break;
-        case ControlCommand::Stop: end_run(); break;
+        case ControlCommand::Stop:
+          end_run();
+          break;
         case ControlCommand::CameraOn:
         case ControlCommand::CameraOff:
           camera_on_ = c == ControlCommand::CameraOn;
           source_->set_enabled(camera_on_);
           if (camera_on_) frames_->reset();  // the face may be anywhere now
           break;
-        case ControlCommand::TestIntervention: pending_test_ = true; break;
+        case ControlCommand::TestIntervention:
+          pending_test_ = true;
+          break;
       }
     }
     return true;
@@ -198,12 +214,15 @@ class Session {
     calibrated_ = d.calibrated;
     const bool counting = mode_ == SessionMode::Running;
     if (const auto change = tracker_.on_frame(t, d.smooth, counting); change && hub_) {
-      hub_->publish_event("state", {{"state", state_name(change->state)},
-                                    {"previous", change->previous ? Json(state_name(*change->previous)) : Json(nullptr)},
-                                    {"at_s", t}});
+      hub_->publish_event(
+          "state",
+          {{"state", state_name(change->state)},
+           {"previous", change->previous ? Json(state_name(*change->previous)) : Json(nullptr)},
+           {"at_s", t}});
     }
     std::vector<FiredIntervention> fired;
-    if (mode_ != SessionMode::Stopped) fired = interventions_.update(t, d.smooth, d.drowsy, counting);
+    if (mode_ != SessionMode::Stopped)
+      fired = interventions_.update(t, d.smooth, d.drowsy, counting);
     if (pending_test_) fired.push_back(interventions_.test(t)), pending_test_ = false;
     for (const FiredIntervention& i : fired) fire(i, t);
     if (!fired.empty()) r.intervention_fired = true, r.intervention = fired.front();
@@ -253,9 +272,12 @@ class Session {
 
   void publish_frame(const cv::Mat& bgr, const FrameFeatures& f, const PolicyDecision& d) {
     const Steady::time_point now = Steady::now();
-    if (o_.stream_fps > 0 && now - last_stream_ < std::chrono::duration<double>(1.0 / o_.stream_fps) && !o_.window) return;
+    if (o_.stream_fps > 0 &&
+        now - last_stream_ < std::chrono::duration<double>(1.0 / o_.stream_fps) && !o_.window)
+      return;
     last_stream_ = now;
-    OverlayText text{d.smooth, last_t_ - tracker_.state_since_s(), session_mode_name(mode_), d.drowsy, camera_on_};
+    OverlayText text{d.smooth, last_t_ - tracker_.state_since_s(), session_mode_name(mode_),
+                     d.drowsy, camera_on_};
     overlay_ = draw_overlay(bgr, f, text);
     if (hub_) hub_->publish_frame(encode_jpeg(overlay_, o_.jpeg_quality));
   }
@@ -322,7 +344,8 @@ class Session {
     }
     double value() const {
       if (times.size() < 2) return 0;
-      return (times.size() - 1) / std::chrono::duration<double>(times.back() - times.front()).count();
+      return (times.size() - 1) /
+             std::chrono::duration<double>(times.back() - times.front()).count();
     }
   };
 
@@ -351,7 +374,8 @@ class Session {
 
 }  // namespace
 
-SessionResult run_focus_session(const SessionOptions& options, SessionHub* hub, const std::atomic<bool>* stop) {
+SessionResult run_focus_session(const SessionOptions& options, SessionHub* hub,
+                                const std::atomic<bool>* stop) {
   Session session(options, hub);
   return session.run(stop);
 }

@@ -37,17 +37,17 @@ struct SourceOptions {
 struct SessionOptions {
   SourceOptions source;
   std::filesystem::path events_dir = "data/events";
-  std::string session_id;  // empty: "session-YYYYMMDD-HHMMSS" of the start (UTC)
+  std::string session_id;              // empty: "session-YYYYMMDD-HHMMSS" of the start (UTC)
   std::filesystem::path model_config;  // the face models; empty = the default config
   PolicyConfig policy;
   FeatureOptions features;
   std::filesystem::path interventions;  // interventions.yaml; empty = the built-in defaults
   double flush_s = 5;
-  double log_hz = 0;        // 0: every processed frame
-  double stream_fps = 15;   // overlay frames published to the hub at most this often
+  double log_hz = 0;       // 0: every processed frame
+  double stream_fps = 15;  // overlay frames published to the hub at most this often
   int jpeg_quality = 75;
-  bool window = false;      // an OpenCV window with the overlay: q quits, c camera on/off
-  bool progress = true;     // a progress bar for files on a terminal
+  bool window = false;   // an OpenCV window with the overlay: q quits, c camera on/off
+  bool progress = true;  // a progress bar for files on a terminal
 };
 
 struct SessionResult {
@@ -57,7 +57,7 @@ struct SessionResult {
   int runs = 0;
   SessionCounters counters;  // of the last run
   std::string session_id;
-  double seconds = 0;        // wall time
+  double seconds = 0;  // wall time
 };
 
 // Runs until the file ends, `stop` is set, the window's q, or (with a camera) forever. Errors of

@@ -4,13 +4,12 @@
 // an image.
 #include <array>
 #include <limits>
+#include <nlohmann/json.hpp>
+#include <opencv2/core/types.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <opencv2/core/types.hpp>
 
 namespace ethovid::focus {
 
@@ -41,8 +40,8 @@ struct FrameFeatures {
   // median EAR of the last 60 s with a face), or the network's closed probability when that is
   // higher. PERCLOS counts the time with eye_closure >= 0.8. NaN without landmarks.
   double eye_closure = kNaN;
-  double eyes_closed_s = kNaN;     // how long the eyes have been >= 80 % closed (0 when open)
-  double brightness = kNaN;        // mean gray level of the frame, 0..255
+  double eyes_closed_s = kNaN;  // how long the eyes have been >= 80 % closed (0 when open)
+  double brightness = kNaN;     // mean gray level of the frame, 0..255
   // Rolling measures on the session clock.
   double perclos = kNaN;             // share of the last 60 s with the eyes >= 80 % closed
   double blink_rate_per_min = kNaN;  // blinks in the last 60 s, per minute of that window

@@ -3,10 +3,9 @@
 #include <atomic>
 #include <exception>
 #include <filesystem>
+#include <opencv2/videoio.hpp>
 #include <optional>
 #include <thread>
-
-#include <opencv2/videoio.hpp>
 
 #include "ethovid/core/bounded_queue.hpp"
 #include "ethovid/core/error.hpp"
@@ -63,7 +62,8 @@ class VideoFileSource : public FrameSource {
       return true;
     }
   }
-  void set_enabled(bool) override {}  // a file's clock runs on; the loop skips what it reads while off
+  void set_enabled(bool) override {
+  }  // a file's clock runs on; the loop skips what it reads while off
   std::int64_t dropped() const override { return dropped_; }
   double now_s() const override { return last_t_; }
   std::string describe() const override { return "video:" + path_; }
@@ -115,7 +115,8 @@ class CameraSource : public FrameSource {
   bool next(Frame& frame) override {
     if (!capture_.isOpened()) open();
     if (!capture_.read(frame.bgr) || frame.bgr.empty()) {
-      throw InputMismatchError(device() + " stopped delivering frames (unplugged, or taken by another program)");
+      throw InputMismatchError(
+          device() + " stopped delivering frames (unplugged, or taken by another program)");
     }
     frame.t_s = seconds_since(start_);
     frame.index = delivered_++;
@@ -127,8 +128,10 @@ class CameraSource : public FrameSource {
     return true;
   }
   void set_enabled(bool enabled) override {
-    if (!enabled) capture_.release(), last_t_ = -1;
-    else if (!capture_.isOpened()) open();
+    if (!enabled)
+      capture_.release(), last_t_ = -1;
+    else if (!capture_.isOpened())
+      open();
   }
   std::int64_t dropped() const override { return dropped_; }
   double now_s() const override { return seconds_since(start_); }
@@ -141,11 +144,13 @@ class CameraSource : public FrameSource {
   std::string device() const { return "/dev/video" + std::to_string(index_); }
   void open() {
     if (!std::filesystem::exists(device())) {
-      throw MissingInputError("camera " + std::to_string(index_) + ": " + device() + " does not exist");
+      throw MissingInputError("camera " + std::to_string(index_) + ": " + device() +
+                              " does not exist");
     }
     if (!capture_.open(index_, cv::CAP_V4L2)) {
-      throw InputMismatchError("camera " + std::to_string(index_) + ": " + device() +
-                               " cannot be opened (busy in another program, or not a capture device)");
+      throw InputMismatchError(
+          "camera " + std::to_string(index_) + ": " + device() +
+          " cannot be opened (busy in another program, or not a capture device)");
     }
     capture_.set(cv::CAP_PROP_FRAME_WIDTH, width_);
     capture_.set(cv::CAP_PROP_FRAME_HEIGHT, height_);

@@ -9,16 +9,15 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <string>
-
 #include <opencv2/core.hpp>
+#include <string>
 
 namespace ethovid::focus {
 
 struct Frame {
-  cv::Mat bgr;              // 8-bit BGR
-  double t_s = 0;           // session clock
-  std::int64_t index = 0;   // frame of the source
+  cv::Mat bgr;             // 8-bit BGR
+  double t_s = 0;          // session clock
+  std::int64_t index = 0;  // frame of the source
 };
 
 class FrameSource {
@@ -32,15 +31,16 @@ class FrameSource {
   virtual std::int64_t dropped() const = 0;
   // The session clock now: a camera's clock, or a file's time of the last frame read.
   virtual double now_s() const = 0;
-  virtual std::string describe() const = 0;  // "video:PATH" or "camera:N"
-  virtual double nominal_fps() const = 0;    // 0 when unknown
+  virtual std::string describe() const = 0;      // "video:PATH" or "camera:N"
+  virtual double nominal_fps() const = 0;        // 0 when unknown
   virtual std::int64_t frame_count() const = 0;  // a file's frames (0 when unknown, or a camera)
   virtual bool is_camera() const = 0;
 };
 
 // MissingInputError / VideoFormatError from core::VideoReader; ConfigError when the source
 // states no frame rate and `fps` is 0.
-std::unique_ptr<FrameSource> open_video_source(const std::string& path, bool realtime, double fps = 0);
+std::unique_ptr<FrameSource> open_video_source(const std::string& path, bool realtime,
+                                               double fps = 0);
 
 // MissingInputError naming /dev/videoN when it does not exist, InputMismatchError when it exists
 // but cannot be opened (busy, or not a capture device) or gives no frame.

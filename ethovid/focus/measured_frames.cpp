@@ -13,7 +13,8 @@ namespace {
 
 class MeasuredInLine : public MeasuredFrames {
  public:
-  MeasuredInLine(FrameSource& source, const vision::ModelConfig& models, const FeatureOptions& options)
+  MeasuredInLine(FrameSource& source, const vision::ModelConfig& models,
+                 const FeatureOptions& options)
       : source_(source), extractor_(models, options) {}
   bool next(Frame& frame, FrameFeatures& features) override {
     if (!source_.next(frame)) return false;
@@ -32,8 +33,8 @@ class MeasuredInLine : public MeasuredFrames {
 // come back in order with no reordering buffer, and memory is bounded by the queues.
 class MeasuredInParallel : public MeasuredFrames {
  public:
-  MeasuredInParallel(FrameSource& source, const vision::ModelConfig& models, const FeatureOptions& options,
-                     int workers)
+  MeasuredInParallel(FrameSource& source, const vision::ModelConfig& models,
+                     const FeatureOptions& options, int workers)
       : source_(source), options_(options), rolling_(options.eyes) {
     for (int k = 0; k < workers; ++k) workers_.push_back(std::make_unique<Worker>(models, options));
     for (auto& w : workers_) w->thread = std::thread([&w = *w] { w.run(); });
@@ -69,7 +70,8 @@ class MeasuredInParallel : public MeasuredFrames {
     FrameFeatures features;
   };
   struct Worker {
-    Worker(const vision::ModelConfig& models, const FeatureOptions& options) : measurer(models, options) {}
+    Worker(const vision::ModelConfig& models, const FeatureOptions& options)
+        : measurer(models, options) {}
     void run() {
       try {
         while (std::optional<Frame> frame = in.pop()) {
@@ -113,7 +115,8 @@ class MeasuredInParallel : public MeasuredFrames {
 
 }  // namespace
 
-std::unique_ptr<MeasuredFrames> measure_frames(FrameSource& source, const vision::ModelConfig& models,
+std::unique_ptr<MeasuredFrames> measure_frames(FrameSource& source,
+                                               const vision::ModelConfig& models,
                                                const FeatureOptions& options, int workers) {
   if (workers <= 1) return std::make_unique<MeasuredInLine>(source, models, options);
   return std::make_unique<MeasuredInParallel>(source, models, options, workers);

@@ -24,7 +24,8 @@ class MeasuredFrames {
 };
 
 // `source` must outlive the result. workers <= 1 measures on the caller's thread.
-std::unique_ptr<MeasuredFrames> measure_frames(FrameSource& source, const vision::ModelConfig& models,
+std::unique_ptr<MeasuredFrames> measure_frames(FrameSource& source,
+                                               const vision::ModelConfig& models,
                                                const FeatureOptions& options, int workers);
 
 }  // namespace ethovid::focus

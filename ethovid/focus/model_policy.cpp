@@ -13,7 +13,8 @@ FocusState state_of_class(const std::string& name, const std::filesystem::path& 
   for (FocusState s : {FocusState::Focused, FocusState::Distracted, FocusState::Away}) {
     if (state_name(s) == name) return s;
   }
-  throw ConfigError(file.string() + ": class '" + name + "' is not a focus state (FOCUSED, DISTRACTED, AWAY)");
+  throw ConfigError(file.string() + ": class '" + name +
+                    "' is not a focus state (FOCUSED, DISTRACTED, AWAY)");
 }
 
 class ModelPolicy : public Policy {
@@ -26,7 +27,8 @@ class ModelPolicy : public Policy {
                           "', which frames do not have");
       }
     }
-    for (const std::string& name : model_.classes) states_.push_back(state_of_class(name, config.model));
+    for (const std::string& name : model_.classes)
+      states_.push_back(state_of_class(name, config.model));
     row_.resize(model_.features.size());
   }
 
@@ -37,7 +39,9 @@ class ModelPolicy : public Policy {
     double away = 0, distracted = 0, focused = 0;
     for (std::size_t k = 0; k < p.size(); ++k) {
       if (p[k] > p[best]) best = k;
-      (states_[k] == FocusState::Away ? away : states_[k] == FocusState::Distracted ? distracted : focused) += p[k];
+      (states_[k] == FocusState::Away         ? away
+       : states_[k] == FocusState::Distracted ? distracted
+                                              : focused) += p[k];
     }
     PolicyDecision d;
     d.raw = states_[best];
@@ -53,7 +57,8 @@ class ModelPolicy : public Policy {
 
  private:
   StateSmoother make_smoother() const {
-    return StateSmoother(config_.smoothing.time_constant_s, config_.smoothing.enter, config_.smoothing.leave);
+    return StateSmoother(config_.smoothing.time_constant_s, config_.smoothing.enter,
+                         config_.smoothing.leave);
   }
   PolicyConfig config_;
   FocusModel model_;
@@ -65,7 +70,8 @@ class ModelPolicy : public Policy {
 }  // namespace
 
 std::unique_ptr<Policy> make_model_policy(const PolicyConfig& config) {
-  if (config.model.empty()) throw ConfigError("policy: model needs a model file (--model or policy.model)");
+  if (config.model.empty())
+    throw ConfigError("policy: model needs a model file (--model or policy.model)");
   return std::make_unique<ModelPolicy>(config);
 }
 

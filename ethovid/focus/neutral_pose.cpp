@@ -33,7 +33,8 @@ void NeutralPose::add(double t, double yaw_rad, double pitch_rad, bool within_li
     gain = 1 - std::exp(-dt / options_.adapt_time_constant_s);
   }
   seen_s_ += dt;
-  yaw_ = std::clamp(yaw_ + gain * (yaw_rad - yaw_), -options_.max_neutral_yaw_rad, options_.max_neutral_yaw_rad);
+  yaw_ = std::clamp(yaw_ + gain * (yaw_rad - yaw_), -options_.max_neutral_yaw_rad,
+                    options_.max_neutral_yaw_rad);
   pitch_ = std::clamp(pitch_ + gain * (pitch_rad - pitch_), -options_.max_neutral_pitch_rad,
                       options_.max_neutral_pitch_rad);
 }

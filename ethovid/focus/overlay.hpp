@@ -2,10 +2,9 @@
 // The live view's overlay (for /stream and --window): the main face's box, its landmarks, head
 // pose axes from the nose tip, and the state, session mode and drowsy flag. Drawn on a copy; the
 // image only ever goes to the stream and the window, never to a file.
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "ethovid/focus/frame_features.hpp"
 #include "ethovid/focus/state_smoothing.hpp"

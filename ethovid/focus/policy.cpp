@@ -23,7 +23,8 @@ class RulesPolicy : public Policy {
  public:
   RulesPolicy(const RulesOptions& rules, const DrowsyOptions& drowsy)
       : rules_(rules), drowsy_(drowsy), window_(rules.window_s) {
-    if (!(rules.nose_offset_threshold > 0)) throw ConfigError("rules: nose_offset_threshold must be > 0");
+    if (!(rules.nose_offset_threshold > 0))
+      throw ConfigError("rules: nose_offset_threshold must be > 0");
   }
 
   PolicyDecision decide(double t, const FrameFeatures& f) override {
@@ -32,7 +33,8 @@ class RulesPolicy : public Policy {
       d.raw = FocusState::Away, d.reason = "no face";
     } else if (f.nose_offset_abs > rules_.nose_offset_threshold) {
       d.raw = FocusState::Distracted;
-      d.reason = format("nose offset %.3f above %.3f", f.nose_offset_abs, rules_.nose_offset_threshold);
+      d.reason =
+          format("nose offset %.3f above %.3f", f.nose_offset_abs, rules_.nose_offset_threshold);
     } else {
       d.raw = FocusState::Focused, d.reason = "nose offset within limit";
     }
@@ -50,11 +52,14 @@ class RulesPolicy : public Policy {
 
 class CalibratedPolicy : public Policy {
  public:
-  CalibratedPolicy(const CalibratedOptions& o, const SmoothingOptions& s, const DrowsyOptions& drowsy)
+  CalibratedPolicy(const CalibratedOptions& o, const SmoothingOptions& s,
+                   const DrowsyOptions& drowsy)
       : o_(o), s_(s), drowsy_(drowsy), neutral_(o), smoother_(s.time_constant_s, s.enter, s.leave) {
     if (!(o.yaw_limit_rad > 0) || !(o.pitch_limit_rad > 0) || !(o.away_after_s >= 0) ||
         !(o.calibration_s > 0) || !(o.adapt_time_constant_s > 0)) {
-      throw ConfigError("calibrated: the limits, calibration_s and adapt_time_constant_s must be > 0, away_after_s >= 0");
+      throw ConfigError(
+          "calibrated: the limits, calibration_s and adapt_time_constant_s must be > 0, "
+          "away_after_s >= 0");
     }
   }
 
@@ -63,7 +68,8 @@ class CalibratedPolicy : public Policy {
     double away = 0;
     if (!f.face_present) {
       neutral_.forget_time();
-      const double missing = std::isfinite(f.time_since_face_s) ? f.time_since_face_s : o_.away_after_s;
+      const double missing =
+          std::isfinite(f.time_since_face_s) ? f.time_since_face_s : o_.away_after_s;
       if (missing >= o_.away_after_s) {
         d.raw = FocusState::Away, away = 1;
         d.reason = format("no face for %.1f s", missing);
@@ -78,7 +84,8 @@ class CalibratedPolicy : public Policy {
     } else {
       const double yaw = f.head_yaw_deg / kRadToDeg, pitch = f.head_pitch_deg / kRadToDeg;
       const double dyaw = yaw - neutral_.yaw(), dpitch = pitch - neutral_.pitch();
-      const bool within = std::abs(dyaw) <= o_.yaw_limit_rad && std::abs(dpitch) <= o_.pitch_limit_rad;
+      const bool within =
+          std::abs(dyaw) <= o_.yaw_limit_rad && std::abs(dpitch) <= o_.pitch_limit_rad;
       neutral_.add(t, yaw, pitch, within);
       if (std::abs(dyaw) > o_.yaw_limit_rad) {
         d.raw = FocusState::Distracted;
@@ -123,9 +130,12 @@ PolicyKind parse_policy_kind(const std::string& name) {
 
 std::string policy_kind_name(PolicyKind kind) {
   switch (kind) {
-    case PolicyKind::Rules: return "rules";
-    case PolicyKind::Calibrated: return "calibrated";
-    case PolicyKind::Model: return "model";
+    case PolicyKind::Rules:
+      return "rules";
+    case PolicyKind::Calibrated:
+      return "calibrated";
+    case PolicyKind::Model:
+      return "model";
   }
   return "?";
 }
@@ -142,10 +152,12 @@ std::pair<bool, std::string> drowsiness(const FrameFeatures& f, const DrowsyOpti
 
 std::unique_ptr<Policy> make_policy(const PolicyConfig& config) {
   switch (config.kind) {
-    case PolicyKind::Rules: return std::make_unique<RulesPolicy>(config.rules, config.drowsy);
+    case PolicyKind::Rules:
+      return std::make_unique<RulesPolicy>(config.rules, config.drowsy);
     case PolicyKind::Calibrated:
       return std::make_unique<CalibratedPolicy>(config.calibrated, config.smoothing, config.drowsy);
-    case PolicyKind::Model: return make_model_policy(config);
+    case PolicyKind::Model:
+      return make_model_policy(config);
   }
   throw ConfigError("unknown policy");
 }

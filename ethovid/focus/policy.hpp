@@ -21,7 +21,8 @@
 namespace ethovid::focus {
 
 enum class PolicyKind { Rules, Calibrated, Model };
-PolicyKind parse_policy_kind(const std::string& name);  // "rules" | "calibrated" | "model"; ConfigError
+PolicyKind parse_policy_kind(
+    const std::string& name);  // "rules" | "calibrated" | "model"; ConfigError
 std::string policy_kind_name(PolicyKind kind);
 
 struct SmoothingOptions {
@@ -31,14 +32,14 @@ struct SmoothingOptions {
 };
 
 struct DrowsyOptions {
-  double eyes_closed_s = 1.0;   // closed longer than any blink (blinks last 0.1-0.4 s)
+  double eyes_closed_s = 1.0;  // closed longer than any blink (blinks last 0.1-0.4 s)
   double perclos_above = 0.15;
 };
 
 struct RulesOptions {
   // The nose tip off the face box centre by a tenth of the box width: about 23 degrees of yaw on an
-  // average face (nose tip about 35 mm in front of a face about 150 mm wide whose box is ~ that width),
-  // the calibrated policy's 0.40 rad.
+  // average face (nose tip about 35 mm in front of a face about 150 mm wide whose box is ~ that
+  // width), the calibrated policy's 0.40 rad.
   double nose_offset_threshold = 0.10;
   double window_s = 1.0;
 };
@@ -47,10 +48,10 @@ struct CalibratedOptions {
   double yaw_limit_rad = 0.40;
   double pitch_limit_rad = 0.31;
   double away_after_s = 2.0;
-  double calibration_s = 60;          // running mean over the first minute of face time
-  double min_calibration_s = 3;       // "calibrated" once this much face time has been seen
-  double adapt_time_constant_s = 600; // afterwards the neutral follows slowly ...
-  double max_neutral_yaw_rad = 0.6;   // ... and is clamped to a camera placement that makes sense
+  double calibration_s = 60;           // running mean over the first minute of face time
+  double min_calibration_s = 3;        // "calibrated" once this much face time has been seen
+  double adapt_time_constant_s = 600;  // afterwards the neutral follows slowly ...
+  double max_neutral_yaw_rad = 0.6;    // ... and is clamped to a camera placement that makes sense
   double max_neutral_pitch_rad = 0.5;
 };
 
@@ -75,7 +76,8 @@ class Policy {
  public:
   virtual ~Policy() = default;
   virtual PolicyDecision decide(double t, const FrameFeatures& features) = 0;
-  virtual void reset() = 0;  // a new run: forget the smoothing (the calibrated policy keeps its neutral pose)
+  virtual void
+  reset() = 0;  // a new run: forget the smoothing (the calibrated policy keeps its neutral pose)
 };
 
 // ConfigError for bad options; for `model`, FocusModel's errors and a ConfigError naming a feature
@@ -83,6 +85,7 @@ class Policy {
 std::unique_ptr<Policy> make_policy(const PolicyConfig& config);
 
 // The drowsy flag and its reason ("" when not drowsy).
-std::pair<bool, std::string> drowsiness(const FrameFeatures& features, const DrowsyOptions& options);
+std::pair<bool, std::string> drowsiness(const FrameFeatures& features,
+                                        const DrowsyOptions& options);
 
 }  // namespace ethovid::focus

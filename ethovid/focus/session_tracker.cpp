@@ -24,8 +24,12 @@ std::optional<StateChange> SessionTracker::on_frame(double t, FocusState state, 
         focused_stretch_s_ += dt;
         counters_.longest_focused_s = std::max(counters_.longest_focused_s, focused_stretch_s_);
         break;
-      case FocusState::Distracted: counters_.distracted_s += dt; break;
-      case FocusState::Away: counters_.away_s += dt; break;
+      case FocusState::Distracted:
+        counters_.distracted_s += dt;
+        break;
+      case FocusState::Away:
+        counters_.away_s += dt;
+        break;
     }
     if (!segments_.empty()) segments_.back().end = t;
   }
@@ -44,7 +48,8 @@ std::optional<StateChange> SessionTracker::on_frame(double t, FocusState state, 
 
 nlohmann::json SessionTracker::timeline() const {
   nlohmann::json out = nlohmann::json::array();
-  for (const Segment& s : segments_) out.push_back({{"state", state_name(s.state)}, {"start_s", s.start}, {"end_s", s.end}});
+  for (const Segment& s : segments_)
+    out.push_back({{"state", state_name(s.state)}, {"start_s", s.start}, {"end_s", s.end}});
   return out;
 }
 

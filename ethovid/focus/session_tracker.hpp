@@ -6,9 +6,8 @@
 // counted (PAUSED, camera off) add nothing and end the current stretch.
 #include <cstddef>
 #include <deque>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "ethovid/focus/state_smoothing.hpp"
 

@@ -51,7 +51,8 @@ TEST(EyeActivity, FramesWithoutAFaceAddNoTime) {
   for (int i = 301; i <= 1800; ++i) v = eyes.update(i / 30.0, NAN);
   EXPECT_EQ(v.perclos, 0.0);
   EXPECT_TRUE(std::isnan(v.closed_s));
-  test::expect_error<ConfigError>([] { EyeActivity(EyeActivityOptions{.window_s = 0}); }, {"window_s"});
+  test::expect_error<ConfigError>([] { EyeActivity(EyeActivityOptions{.window_s = 0}); },
+                                  {"window_s"});
 }
 
 TEST(OpenEyeReference, TheMedianOfRecentFramesIgnoresBlinks) {

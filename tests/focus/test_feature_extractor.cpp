@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-
 #include <opencv2/imgproc.hpp>
 
 #include "ethovid/core/video.hpp"
@@ -42,13 +41,14 @@ std::optional<std::filesystem::path> clip(const std::string& name) {
   return *data / "face_video" / name;
 }
 
-// A frame of the clip drawn on a 640x480 gray canvas, scaled by `scale` with its centre at (cx, cy).
+// A frame of the clip drawn on a 640x480 gray canvas, scaled by `scale` with its centre at (cx,
+// cy).
 cv::Mat on_canvas(const cv::Mat& frame, double scale, cv::Point2d centre) {
   cv::Mat canvas(480, 640, CV_8UC3, cv::Scalar(96, 104, 110));
   cv::Mat scaled;
   cv::resize(frame, scaled, {}, scale, scale, cv::INTER_AREA);
-  const cv::Rect where(static_cast<int>(centre.x - scaled.cols / 2.0), static_cast<int>(centre.y - scaled.rows / 2.0),
-                       scaled.cols, scaled.rows);
+  const cv::Rect where(static_cast<int>(centre.x - scaled.cols / 2.0),
+                       static_cast<int>(centre.y - scaled.rows / 2.0), scaled.cols, scaled.rows);
   const cv::Rect inside = where & cv::Rect(0, 0, 640, 480);
   scaled(inside - where.tl()).copyTo(canvas(inside));
   return canvas;
@@ -62,7 +62,8 @@ struct Measured {
 
 // Runs the extractor and the calibrated policy over `frames` of the clip at its frame rate;
 // `compose(i, frame)` makes frame i of the sequence (empty Mat = the clip ended).
-Measured measure(const std::filesystem::path& path, int frames, const std::function<cv::Mat(int, const cv::Mat&)>& compose) {
+Measured measure(const std::filesystem::path& path, int frames,
+                 const std::function<cv::Mat(int, const cv::Mat&)>& compose) {
   core::VideoReader reader(path.string());
   const double fps = reader.info().fps;
   FeatureExtractor extractor(vision::load_model_config(vision::default_model_config_path()));
@@ -102,7 +103,8 @@ TEST(FeatureExtractor, AFaceThatLeavesForAKnownTimeIsAwayThenFocusedAgain) {
   }
   EXPECT_GE(present, 0.98 * face_frames);
   EXPECT_EQ(false_faces, 0);
-  EXPECT_LE(detector_runs, 0.15 * face_frames) << "the face is followed by its landmarks between detections";
+  EXPECT_LE(detector_runs, 0.15 * face_frames)
+      << "the face is followed by its landmarks between detections";
   const auto first = [&](FocusState s, double from) -> double {
     for (std::size_t i = 0; i < m.t.size(); ++i) {
       if (m.t[i] >= from && m.d[i].smooth == s) return m.t[i];
@@ -120,19 +122,23 @@ TEST(FeatureExtractor, AFaceThatLeavesForAKnownTimeIsAwayThenFocusedAgain) {
       EXPECT_TRUE(m.f[i].face_present) << m.t[i];
     }
   }
-  EXPECT_NEAR(m.f.back().face_size, 0.6 * 480 / 640 * (m.f[30].face_size / (0.9 * 480 / 640)), 0.05);
+  EXPECT_NEAR(m.f.back().face_size, 0.6 * 480 / 640 * (m.f[30].face_size / (0.9 * 480 / 640)),
+              0.05);
 }
 
 TEST(FeatureExtractor, PeopleFacingTheCameraAreFocusedOnceCalibrated) {
   // Every shared clip: one person facing the camera. After the first seconds, nearly every frame
   // is FOCUSED; yaw and pitch from the landmarks agree with the pose network on the same frames.
   bool any = false;
-  for (const char* name : {"liveportrait_d6.mp4", "liveportrait_d11.mp4", "liveportrait_d12.mp4", "liveportrait_d18.mp4"}) {
+  for (const char* name : {"liveportrait_d6.mp4", "liveportrait_d11.mp4", "liveportrait_d12.mp4",
+                           "liveportrait_d18.mp4"}) {
     const auto path = clip(name);
     if (!path) continue;
     any = true;
     SCOPED_TRACE(name);
-    const Measured m = measure(*path, 100000, [](int, const cv::Mat& frame) { return on_canvas(frame, 0.9, {320, 240}); });
+    const Measured m = measure(*path, 100000, [](int, const cv::Mat& frame) {
+      return on_canvas(frame, 0.9, {320, 240});
+    });
     int focused = 0, counted = 0;
     for (std::size_t i = 0; i < m.t.size(); ++i) {
       if (m.t[i] < 3) continue;

@@ -4,7 +4,6 @@
 // the log's Parquet parts: no frame, crop or landmark image anywhere). A run killed with SIGKILL
 // leaves only complete parts. Shared-data tests skip with a message when ../shared/data is absent.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,11 +31,12 @@ std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
 TEST(FocusRun, AMissingCameraOrVideoIsAOneLineTypedError) {
   test::ScratchDir dir;
-  const auto camera = test::run_ethovid("focus run --camera 57 --no-server --events " + quoted(dir / "events"));
+  const auto camera =
+      test::run_ethovid("focus run --camera 57 --no-server --events " + quoted(dir / "events"));
   EXPECT_EQ(camera.exit_code, 2) << camera.output;
   EXPECT_NE(camera.output.find("/dev/video57"), std::string::npos) << camera.output;
-  const auto video = test::run_ethovid("focus run --video " + quoted(dir / "nope.mp4") + " --no-server --events " +
-                                       quoted(dir / "events"));
+  const auto video = test::run_ethovid("focus run --video " + quoted(dir / "nope.mp4") +
+                                       " --no-server --events " + quoted(dir / "events"));
   EXPECT_EQ(video.exit_code, 2) << video.output;
   EXPECT_NE(video.output.find("nope.mp4"), std::string::npos) << video.output;
   EXPECT_EQ(std::count(video.output.begin(), video.output.end(), '\n'), 1) << video.output;
@@ -59,7 +59,8 @@ TEST(FocusRun, ARecordingGivesOneRowPerFrameInThePartitionedLogAndNothingElse) {
   const auto video = clip("liveportrait_d18.mp4");
   if (!video) GTEST_SKIP() << "../shared/data/face_video/liveportrait_d18.mp4 not found; skipping";
   test::ScratchDir dir;
-  const auto r = test::run_ethovid("focus run --video " + quoted(*video) + " --no-server --session-id clip18 --events " +
+  const auto r = test::run_ethovid("focus run --video " + quoted(*video) +
+                                   " --no-server --session-id clip18 --events " +
                                    quoted(dir / "events") + " --flush-s 0.2");
   ASSERT_EQ(r.exit_code, 0) << r.output;
 
@@ -81,12 +82,26 @@ TEST(FocusRun, ARecordingGivesOneRowPerFrameInThePartitionedLogAndNothingElse) {
 
   const core::Table log = read_event_log(dir / "events");
   EXPECT_EQ(log.rows(), 216u) << "one row per frame of the 216-frame clip";
-  const std::vector<std::string> reference = {
-      "ts", "date", "session_id", "run_id", "session_mode", "camera_on", "face_present", "nose_offset_abs",
-      "nose_offset_signed", "state_raw", "state_smooth", "intervention_fired", "intervention_type",
-      "policy_reason", "intervention_kind", "intervention_reason"};
-  for (std::size_t i = 0; i < reference.size(); ++i) EXPECT_TRUE(log.has(reference[i])) << reference[i];
-  for (const char* name : {"frame_index", "video_time_s", "head_yaw_deg", "perclos", "eyes_closed_prob"}) {
+  const std::vector<std::string> reference = {"ts",
+                                              "date",
+                                              "session_id",
+                                              "run_id",
+                                              "session_mode",
+                                              "camera_on",
+                                              "face_present",
+                                              "nose_offset_abs",
+                                              "nose_offset_signed",
+                                              "state_raw",
+                                              "state_smooth",
+                                              "intervention_fired",
+                                              "intervention_type",
+                                              "policy_reason",
+                                              "intervention_kind",
+                                              "intervention_reason"};
+  for (std::size_t i = 0; i < reference.size(); ++i)
+    EXPECT_TRUE(log.has(reference[i])) << reference[i];
+  for (const char* name :
+       {"frame_index", "video_time_s", "head_yaw_deg", "perclos", "eyes_closed_prob"}) {
     EXPECT_TRUE(log.has(name)) << name;
   }
   const auto& states = log.column("state_smooth").str;
@@ -111,8 +126,9 @@ TEST(FocusRun, KilledWithSigkillItLeavesOnlyCompleteParts) {
     ASSERT_GE(pid, 0);
     if (pid == 0) {
       const std::string events = (dir / "events").string();
-      execl(ETHOVID_BINARY, ETHOVID_BINARY, "focus", "run", "--video", video->c_str(), "--realtime", "--no-server",
-            "--flush-s", "0.5", "--events", events.c_str(), static_cast<char*>(nullptr));
+      execl(ETHOVID_BINARY, ETHOVID_BINARY, "focus", "run", "--video", video->c_str(), "--realtime",
+            "--no-server", "--flush-s", "0.5", "--events", events.c_str(),
+            static_cast<char*>(nullptr));
       _exit(127);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(after_ms));

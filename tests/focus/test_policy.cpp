@@ -17,7 +17,8 @@
 namespace ethovid::focus {
 namespace {
 
-// A person at the screen: face present, pose `yaw`/`pitch` degrees (plus a little noise), eyes open.
+// A person at the screen: face present, pose `yaw`/`pitch` degrees (plus a little noise), eyes
+// open.
 struct Truth {
   bool present = true;
   double yaw_deg = 0, pitch_deg = 0;
@@ -86,12 +87,14 @@ TEST(CalibratedPolicy, AFaceThatLeavesIsAwayAfterAwayAfterSAndFocusedSoonAfterIt
   // Present 0-20 s, gone 20-30 s, back 30-40 s; at 30 fps, at 7 fps, and at 30 fps with half the
   // frames lost: the same times within a frame period.
   const auto truth = [](double t) { return Truth{.present = t < 20 || t >= 30}; };
-  for (const auto& [fps, keep] : std::vector<std::pair<double, double>>{{30, 1}, {7, 1}, {30, 0.5}}) {
+  for (const auto& [fps, keep] :
+       std::vector<std::pair<double, double>>{{30, 1}, {7, 1}, {30, 0.5}}) {
     SCOPED_TRACE("fps " + std::to_string(fps) + " keep " + std::to_string(keep));
     auto policy = make_policy(calibrated());
     const Timeline tl = run(*policy, 40, fps, truth, keep);
     const double period = tl.max_gap();  // the longest wait for a frame, with frames lost
-    EXPECT_TRUE(tl.all_between(FocusState::Focused, 1, 21.9)) << "focused until away_after_s has passed";
+    EXPECT_TRUE(tl.all_between(FocusState::Focused, 1, 21.9))
+        << "focused until away_after_s has passed";
     const double away = tl.first(FocusState::Away, 20);
     EXPECT_GE(away, 22.0);
     EXPECT_LE(away, 22.0 + 0.26 + 2 * period);  // the frame that shows 2 s, then the filter's
@@ -196,7 +199,8 @@ TEST(RulesPolicy, TheReferenceBaselineWithAMajorityWindowInSeconds) {
 TEST(Policies, NamesAndBadOptions) {
   EXPECT_EQ(parse_policy_kind("rules"), PolicyKind::Rules);
   EXPECT_EQ(policy_kind_name(PolicyKind::Model), "model");
-  test::expect_error<ConfigError>([] { parse_policy_kind("magic"); }, {"magic", "rules, calibrated or model"});
+  test::expect_error<ConfigError>([] { parse_policy_kind("magic"); },
+                                  {"magic", "rules, calibrated or model"});
   PolicyConfig bad;
   bad.calibrated.yaw_limit_rad = 0;
   test::expect_error<ConfigError>([&] { make_policy(bad); }, {"limits"});
