@@ -55,6 +55,8 @@ const char* type_label(ColumnType type) {
       return "string";
     case ColumnType::kFloatList:
       return "float list";
+    case ColumnType::kTimestampUtc:
+      return "timestamp utc";
   }
   return "?";
 }
@@ -146,6 +148,8 @@ duck::LogicalType logical_type(const ColumnSpec& spec) {
       return duck::LogicalType(
           duckdb_create_array_type(child.get(), static_cast<idx_t>(spec.list_size)));
     }
+    case ColumnType::kTimestampUtc:
+      return duck::LogicalType(duckdb_create_logical_type(DUCKDB_TYPE_TIMESTAMP_TZ));
   }
   return duck::LogicalType(duckdb_create_logical_type(DUCKDB_TYPE_INVALID));
 }
@@ -157,6 +161,7 @@ std::size_t row_bytes(const std::vector<ColumnSpec>& schema, std::size_t string_
     switch (spec.type) {
       case ColumnType::kFloat64:
       case ColumnType::kInt64:
+      case ColumnType::kTimestampUtc:
         bytes += 8;
         break;
       case ColumnType::kFloat32:
@@ -237,6 +242,7 @@ void fill_vector(duckdb_vector vector, const Column& column, std::size_t begin, 
       std::memcpy(static_cast<float*>(data) + at, column.f32.data() + begin, n * sizeof(float));
       break;
     case ColumnType::kInt64:
+    case ColumnType::kTimestampUtc:  // DuckDB's timestamp is one int64 of microseconds
       std::memcpy(static_cast<std::int64_t*>(data) + at, column.i64.data() + begin,
                   n * sizeof(std::int64_t));
       break;
@@ -447,6 +453,7 @@ class ColumnReader {
         column_.f32.reserve(rows);
         break;
       case ColumnType::kInt64:
+      case ColumnType::kTimestampUtc:
         column_.i64.reserve(rows);
         break;
       case ColumnType::kInt8:
@@ -486,6 +493,11 @@ class ColumnReader {
         break;
       case ColumnType::kInt64:
         append_integers(data, n, valid);
+        break;
+      case ColumnType::kTimestampUtc:
+        static_assert(sizeof(duckdb_timestamp) == sizeof(std::int64_t));
+        append_values(column_.i64, static_cast<const std::int64_t*>(data), n, valid,
+                      std::int64_t{0});
         break;
       case ColumnType::kString: {
         const auto* strings = static_cast<const duckdb_string_t*>(data);
@@ -686,6 +698,8 @@ ReadPlan plan_for(const duck::LogicalType& type) {
       return {ColumnType::kBool};
     case DUCKDB_TYPE_VARCHAR:
       return {ColumnType::kString};
+    case DUCKDB_TYPE_TIMESTAMP_TZ:
+      return {ColumnType::kTimestampUtc};
     case DUCKDB_TYPE_ARRAY: {
       duck::LogicalType child(duckdb_array_type_child_type(type.get()));
       if (child.id() != DUCKDB_TYPE_FLOAT) break;
@@ -738,6 +752,7 @@ std::size_t Column::rows() const {
     case ColumnType::kFloat32:
       return f32.size();
     case ColumnType::kInt64:
+    case ColumnType::kTimestampUtc:
       return i64.size();
     case ColumnType::kInt8:
     case ColumnType::kBool:
@@ -797,6 +812,13 @@ Column Column::float_list(std::string name, int list_size, std::vector<float> fl
   c.spec = {std::move(name), ColumnType::kFloatList, list_size};
   c.f32 = std::move(flat_values);
   check_column(c, "float_list");
+  return c;
+}
+
+Column Column::timestamp_utc(std::string name, std::vector<std::int64_t> micros_since_epoch) {
+  Column c;
+  c.spec = {std::move(name), ColumnType::kTimestampUtc, 0};
+  c.i64 = std::move(micros_since_epoch);
   return c;
 }
 
@@ -945,6 +967,38 @@ Table read_parquet(const fs::path& path, const std::optional<std::vector<std::st
   } catch (const duck::Failure& e) {
     throw ParquetFormatError(name +
                              " is not a readable Parquet file: " + duck::first_line(e.what()));
+  }
+  return table;
+}
+
+// ---- query_table
+
+Table query_table(const std::string& sql, const std::string& what) {
+  Table table;
+  try {
+    duck::Database db("", {modest_thread_count(), "", ""});
+    duck::Connection connection(db);
+    duck::Connection::Shape shape = connection.describe(sql);
+    std::vector<ColumnReader> readers;
+    readers.reserve(shape.names.size());
+    for (std::size_t i = 0; i < shape.names.size(); ++i) {
+      const ReadPlan plan = plan_for(shape.types[i]);
+      if (!plan.supported) {
+        throw ParquetFormatError(what + ": column '" + shape.names[i] + "' has DuckDB type id " +
+                                 std::to_string(shape.types[i].id()) +
+                                 ", which ethovid tables do not support");
+      }
+      readers.emplace_back(shape.names[i], shape.types[i].id(), plan.target, plan.array_size, 0,
+                           plan.is_list, what);
+    }
+    duck::Result result = connection.stream(sql);
+    while (duck::DataChunk chunk = result.fetch()) {
+      const idx_t n = chunk.size();
+      for (std::size_t c = 0; c < readers.size(); ++c) readers[c].append(chunk.vector(c), n);
+    }
+    for (ColumnReader& reader : readers) table.add(reader.finish());
+  } catch (const duck::Failure& e) {
+    throw ParquetFormatError(what + " could not be read: " + duck::first_line(e.what()));
   }
   return table;
 }

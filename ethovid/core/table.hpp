@@ -20,6 +20,11 @@ enum class ColumnType {
   kBool,       // BOOLEAN (stored in i8 as 0/1)
   kString,     // VARCHAR
   kFloatList,  // FLOAT[list_size], a fixed-size list (e.g. an embedding); f32 holds rows*list_size
+  // TIMESTAMP WITH TIME ZONE: an instant, microseconds since 1970-01-01 00:00:00 UTC, in i64.
+  // Parquet stores it as INT64 TIMESTAMP(MICROS, isAdjustedToUTC = true), which DuckDB reads as
+  // TIMESTAMPTZ and pandas/polars as a UTC datetime. A plain TIMESTAMP (no zone) is not read as
+  // this type: its instant is unknown.
+  kTimestampUtc,
 };
 
 struct ColumnSpec {
@@ -32,7 +37,7 @@ struct Column {
   ColumnSpec spec;
   std::vector<double> f64;          // kFloat64
   std::vector<float> f32;           // kFloat32, kFloatList (row-major, rows * list_size)
-  std::vector<std::int64_t> i64;    // kInt64
+  std::vector<std::int64_t> i64;    // kInt64, kTimestampUtc (µs since the epoch, UTC)
   std::vector<std::int8_t> i8;      // kInt8, kBool
   std::vector<std::string> str;     // kString
   std::vector<std::uint8_t> valid;  // empty = every row valid; else 1 valid / 0 NULL per row
@@ -47,6 +52,7 @@ struct Column {
   static Column boolean(std::string name, std::vector<std::int8_t> values);
   static Column string(std::string name, std::vector<std::string> values);
   static Column float_list(std::string name, int list_size, std::vector<float> flat_values);
+  static Column timestamp_utc(std::string name, std::vector<std::int64_t> micros_since_epoch);
 };
 
 class Table {
@@ -73,6 +79,12 @@ void write_parquet(const Table& table, const std::filesystem::path& path);
 Table read_parquet(const std::filesystem::path& path,
                    const std::optional<std::vector<std::string>>& columns = std::nullopt,
                    std::optional<std::int64_t> max_rows = std::nullopt);
+
+// Runs a DuckDB query (in a fresh in-memory database) and returns its result as a table, e.g.
+// over many Parquet files at once: "SELECT ... FROM read_parquet('dir/*/*.parquet') ORDER BY ...".
+// `what` names the input in errors. Result columns must have supported types (ParquetFormatError
+// naming the column otherwise); a failing query is a ParquetFormatError with DuckDB's first line.
+Table query_table(const std::string& sql, const std::string& what);
 
 // Streams a table that is too large to hold in memory: batches of rows are appended as they are
 // computed and spill to disk; close() writes the Parquet file under a temporary name and renames

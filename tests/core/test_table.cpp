@@ -385,6 +385,69 @@ TEST(ParquetTest, ReadsOtherWritersTypes) {
   EXPECT_EQ(lst.f32[5], 2.5f);
 }
 
+// TIMESTAMP WITH TIME ZONE keeps the instant to the microsecond (before and after 1970, NULLs),
+// through both writers, and DuckDB sees it as a zoned timestamp with the same epoch value.
+TEST(ParquetTest, TimestampUtcRoundTrip) {
+  ScratchDir dir;
+  // 2026-12-04T23:59:59.999999Z, the epoch itself, 1969-12-31T23:59:59.5Z, a NULL.
+  const std::vector<std::int64_t> micros{1796428799999999, 0, -500000, 42};
+  Table t;
+  Column ts = Column::timestamp_utc("ts", micros);
+  ts.valid = {1, 1, 1, 0};
+  t.add(std::move(ts));
+  t.add(Column::int64("i", {1, 2, 3, 4}));
+  write_parquet(t, dir / "one.parquet");
+  {
+    ParquetStreamWriter writer(dir / "stream.parquet", t.schema());
+    writer.append(t);
+    writer.close();
+  }
+  for (const char* name : {"one.parquet", "stream.parquet"}) {
+    SCOPED_TRACE(name);
+    const Table back = read_parquet(dir / name);
+    ASSERT_EQ(back.column("ts").spec.type, ColumnType::kTimestampUtc);
+    EXPECT_EQ(back.column("ts").valid, (std::vector<std::uint8_t>{1, 1, 1, 0}));
+    EXPECT_EQ(std::vector<std::int64_t>(back.column("ts").i64.begin(),
+                                        back.column("ts").i64.begin() + 3),
+              std::vector<std::int64_t>(micros.begin(), micros.begin() + 3));
+    duck::Database db("", {});
+    duck::Connection connection(db);
+    const std::string src = "read_parquet(" + duck::quote_string((dir / name).string()) + ")";
+    duck::Result types = connection.query("SELECT column_type FROM (DESCRIBE SELECT ts FROM " +
+                                          src + ")");
+    duck::DataChunk chunk = types.fetch();
+    ASSERT_TRUE(chunk);
+    duckdb_string_t type = static_cast<duckdb_string_t*>(duckdb_vector_get_data(chunk.vector(0)))[0];
+    EXPECT_EQ(std::string(duckdb_string_t_data(&type), duckdb_string_t_length(type)),
+              "TIMESTAMP WITH TIME ZONE");
+    duck::Result epochs =
+        connection.query("SELECT epoch_us(ts) FROM " + src + " WHERE i = 1");
+    duck::DataChunk e = epochs.fetch();
+    ASSERT_TRUE(e);
+    EXPECT_EQ(static_cast<std::int64_t*>(duckdb_vector_get_data(e.vector(0)))[0], micros[0]);
+  }
+}
+
+// Another writer's zoned timestamp reads as kTimestampUtc; a timestamp without a zone does not
+// name an instant and stays unsupported.
+TEST(ParquetTest, ForeignTimestampsZonedOnly) {
+  ScratchDir dir;
+  const std::string zoned = (dir / "zoned.parquet").string();
+  const std::string naive = (dir / "naive.parquet").string();
+  {
+    duck::Database db("", {});
+    duck::Connection connection(db);
+    connection.query("COPY (SELECT make_timestamptz(1700000000123456) AS ts) TO " +
+                     duck::quote_string(zoned) + " (FORMAT PARQUET)");
+    connection.query("COPY (SELECT TIMESTAMP '2024-01-02 03:04:05' AS ts) TO " +
+                     duck::quote_string(naive) + " (FORMAT PARQUET)");
+  }
+  const Table t = read_parquet(zoned);
+  EXPECT_EQ(t.column("ts").spec.type, ColumnType::kTimestampUtc);
+  EXPECT_EQ(t.column("ts").i64, (std::vector<std::int64_t>{1700000000123456}));
+  test::expect_error<ParquetFormatError>([&] { read_parquet(naive); }, {"'ts'", "TIMESTAMP"});
+}
+
 TEST(ParquetTest, UnsupportedAndRaggedColumnsAreParquetFormatErrors) {
   ScratchDir dir;
   const std::string dates = (dir / "dates.parquet").string();
