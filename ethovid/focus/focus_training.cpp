@@ -83,6 +83,7 @@ std::string string_at(const core::Column& c, std::size_t i) {
 struct Loaded {
   core::Table table;
   bool has_brightness = false, has_face_size = false;
+  bool has_label_source = false;  // `focus label` output: "human" or "weak_rules" per row
 };
 
 // Reads only the needed columns; names every missing one at once.
@@ -130,11 +131,15 @@ Loaded load(const TrainOptions& o) {
                               " (it has " + std::to_string(present.size()) + ": " + join(present) + ")");
   }
   std::vector<std::string> columns = required;
-  for (const char* s : {"brightness", "face_size"}) {
+  for (const char* s : {"brightness", "face_size", "label_source"}) {
     const bool there = std::find(present.begin(), present.end(), s) != present.end();
     if (there && std::find(columns.begin(), columns.end(), s) == columns.end()) columns.push_back(s);
-    (std::strcmp(s, "brightness") == 0 ? out.has_brightness : out.has_face_size) = there;
+    (std::strcmp(s, "brightness") == 0 ? out.has_brightness
+     : std::strcmp(s, "face_size") == 0 ? out.has_face_size
+                                        : out.has_label_source) = there;
   }
+  // label_source describes the `label` column only.
+  if (c.label != "label") out.has_label_source = false;
   out.table = core::read_parquet(o.events, columns);
   return out;
 }
@@ -462,7 +467,8 @@ TrainResult train_focus_model(const TrainOptions& o) {
 
   // 2. Filter and label.
   std::vector<std::size_t> keep;
-  std::map<std::string, std::int64_t> label_counts;
+  std::map<std::string, std::int64_t> label_counts, source_counts;
+  const core::Column* source_col = loaded.has_label_source ? &t.column("label_source") : nullptr;
   std::int64_t not_running = 0;
   for (std::size_t i = 0; i < t.rows(); ++i) {
     if (mode_col && string_at(*mode_col, i) != "RUNNING") {
@@ -473,7 +479,10 @@ TrainResult train_focus_model(const TrainOptions& o) {
     if (label.empty()) continue;
     keep.push_back(i);
     ++label_counts[label];
+    if (source_col) ++source_counts[string_at(*source_col, i)];
   }
+  // `focus label` without a labels CSV marks its rows weak_rules: the rules' states again.
+  if (source_counts.count("weak_rules")) result.weak_labels = true;
   if (keep.empty()) {
     throw TrainingDataError(source + ": no rows to train on: " + std::to_string(t.rows()) + " rows, " +
                             std::to_string(not_running) + " not RUNNING, the rest without a '" + c.label + "' label");
@@ -661,6 +670,9 @@ TrainResult train_focus_model(const TrainOptions& o) {
   training["source"] = source;
   training["label"] = c.label;
   training["weak_labels"] = result.weak_labels;
+  Json sources = Json::object();
+  for (const auto& [name, n] : source_counts) sources[name.empty() ? "unknown" : name] = n;
+  if (!source_counts.empty()) training["label_sources"] = sources;
   training["rows"] = result.rows_used;
   training["train_rows"] = result.train_rows;
   training["validation_rows"] = result.validation_rows;
@@ -682,6 +694,7 @@ TrainResult train_focus_model(const TrainOptions& o) {
   eval["data_sha256"] = result.data_sha256;
   eval["label"] = c.label;
   eval["weak_labels"] = result.weak_labels;
+  if (!source_counts.empty()) eval["label_sources"] = sources;
   eval["classes"] = classes;
   eval["features"] = c.features;
   eval["rows"] = {{"read", result.rows_read}, {"used", result.rows_used}, {"train", result.train_rows},

@@ -7,7 +7,8 @@
 //     MissingColumnsError before anything else happens.
 //  2. Keep the RUNNING rows (unless running_only is false) with a non-empty label. The label
 //     column is `label` (human labels) or `state_smooth` (the rules' states as weak labels:
-//     marked `weak_labels: true` in every output).
+//     marked `weak_labels: true` in every output, as are labels whose `label_source` column,
+//     written by `focus label`, says "weak_rules").
 //  3. Split: by session (whole sessions go to test, none in both; seeded) or by time (the
 //     latest test_fraction of the rows by ts). A validation part of train (sessions, or its
 //     latest rows when train has a single session or split is by time) fits the temperature.

@@ -225,6 +225,13 @@ Endpoint parse_base_url(const std::string& url) {
   if (!std::regex_match(url, m, form)) {
     throw TrackingError("MLFLOW_TRACKING_URI '" + url + "' is not http(s)://host[:port][/path]");
   }
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
+  // Debian's cpp-httplib is built with OpenSSL; a build against one without it cannot speak TLS.
+  if (m[1].str() == "https") {
+    throw TrackingError("MLFLOW_TRACKING_URI '" + url + "' needs TLS, and this ethovid was built with a "
+                        "cpp-httplib without OpenSSL; use http:// (e.g. through an SSH tunnel) or rebuild");
+  }
+#endif
   Endpoint e;
   e.scheme_host_port = m[1].str() + "://" + m[2].str();
   e.prefix = m[3].str();

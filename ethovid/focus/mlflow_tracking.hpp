@@ -36,10 +36,11 @@
 //   them as something else); new experiment ids are 18-digit integers, run ids 32 hex digits,
 //   as MLflow makes them. The run is assembled in a hidden folder and renamed into place, so a
 //   crash never leaves a half run for the UI to list.
-//   Readers: MLflow 2.x and 3.x read this store. 3.10 to 3.12 warn that the file store is
-//   deprecated (FutureWarning); 3.13 and later refuse it unless MLFLOW_ALLOW_FILE_STORE=true is
-//   set (`MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri ./mlruns`), or migrate it
-//   with `mlflow migrate-filestore`.
+//   Readers: MLflow 2.x and 3.x read this store. The 3.x releases before 3.13 at most warn that
+//   the file store is deprecated (a FutureWarning, "deprecated as of February 2026" from 3.10);
+//   3.13 and later refuse it unless MLFLOW_ALLOW_FILE_STORE=true is set
+//   (`MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri ./mlruns`), or after
+//   `mlflow migrate-filestore` moves it into a database.
 // Metrics that are not finite (e.g. the ROC-AUC of a class absent from the test rows) are left
 // out and named in `notes`: MLflow's REST API cannot carry them as JSON numbers.
 #include <chrono>

@@ -298,6 +298,28 @@ TEST(FocusTraining, WeakLabelsFromTheLogAreMarkedAndOnlyRunningRowsCount) {
   EXPECT_EQ(FocusModel::load(dir / "m" / "focus_model.json").training.at("weak_labels"), true);
 }
 
+// `focus label` without a CSV writes label_source "weak_rules": those labels are weak too.
+TEST(FocusTraining, LabelSourceOfFocusLabelMarksWeakLabels) {
+  test::ScratchDir dir;
+  core::Table t = labelled_rows({.sessions = 3, .rows_per_session = 100});
+  std::vector<std::string> source(t.rows(), "human");
+  for (std::size_t i = 0; i < t.rows(); i += 2) source[i] = "weak_rules";
+  t.add(core::Column::string("label_source", source));
+  core::write_parquet(t, dir / "l.parquet");
+  const TrainResult r = train_focus_model(options_for(dir / "l.parquet", dir / "m"));
+  EXPECT_TRUE(r.weak_labels);
+  const core::Json eval = core::read_json(dir / "m" / "latest_eval.json");
+  EXPECT_EQ(eval.at("weak_labels"), true);
+  EXPECT_EQ(eval.at("label_sources").at("weak_rules").get<std::int64_t>() +
+                eval.at("label_sources").at("human").get<std::int64_t>(),
+            r.rows_used);
+  // All human: not weak.
+  core::Table human = labelled_rows({.sessions = 3, .rows_per_session = 100});
+  human.add(core::Column::string("label_source", std::vector<std::string>(human.rows(), "human")));
+  core::write_parquet(human, dir / "h.parquet");
+  EXPECT_FALSE(train_focus_model(options_for(dir / "h.parquet", dir / "mh")).weak_labels);
+}
+
 TEST(FocusTraining, DataThatCannotTrainIsATypedError) {
   test::ScratchDir dir;
   // One session cannot be split by session.

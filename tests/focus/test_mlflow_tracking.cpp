@@ -422,8 +422,8 @@ TEST(MlflowRest, BatchesWithinMlflowsLimits) {
   MlflowRun run;
   run.user = "bob";
   run.run_name = "r";
-  for (int i = 0; i < 150; ++i) run.params["p" + std::to_string(1000 + i)] = std::to_string(i);
-  for (int i = 0; i < 1200; ++i) run.metrics["m" + std::to_string(10000 + i)] = i;
+  for (int i = 0; i < 150; ++i) run.params[std::string("p").append(std::to_string(1000 + i))] = std::to_string(i);
+  for (int i = 0; i < 1200; ++i) run.metrics[std::string("m").append(std::to_string(10000 + i))] = i;
   log_to_rest(run, server.url());
   std::size_t params = 0, metrics = 0, batches = 0;
   for (const Recorded& rq : server.requests()) {
@@ -481,6 +481,14 @@ TEST(MlflowRest, AnUnreachableServerIsNamed) {
   const std::string url = "http://127.0.0.1:" + std::to_string(port);
   test::expect_error<TrackingError>([&] { log_to_rest(MlflowRun{}, url); }, {url, "could not be reached"});
   test::expect_error<TrackingError>([&] { log_to_rest(MlflowRun{}, "http://"); }, {"not http(s)://host"});
+}
+
+TEST(MlflowRest, HttpsSpeaksTls) {
+  // TLS to a plain-HTTP server fails in the handshake: the client did try TLS.
+  FakeMlflowServer server;
+  const std::string url = "https" + server.url().substr(4);
+  test::expect_error<TrackingError>([&] { log_to_rest(MlflowRun{}, url); }, {url, "could not be reached"});
+  EXPECT_TRUE(server.requests().empty());
 }
 
 }  // namespace
