@@ -29,29 +29,32 @@ void print_summary(const focus::TrainResult& r, const std::filesystem::path& out
     return;
   }
   std::cout << "focus train: " << r.rows_used << " labelled rows (" << r.train_rows << " train in "
-            << r.train_sessions.size() << " sessions, " << r.validation_rows << " validation, " << r.test_rows
-            << " test in " << r.test_sessions.size() << " sessions)"
+            << r.train_sessions.size() << " sessions, " << r.validation_rows << " validation, "
+            << r.test_rows << " test in " << r.test_sessions.size() << " sessions)"
             << (r.weak_labels ? "; WEAK labels (the rules' states)" : "") << "\n";
   const focus::ClassificationReport& t = r.test;
-  std::cout << "test: accuracy " << fixed(t.accuracy) << ", balanced accuracy " << fixed(t.balanced_accuracy)
-            << ", macro F1 " << fixed(t.macro_f1) << ", ROC-AUC " << fixed(t.macro_roc_auc) << ", log loss "
-            << fixed(t.log_loss) << ", Brier " << fixed(t.brier) << "\n";
-  std::cout << "calibration: temperature " << fixed(r.model.temperature) << ", ECE " << fixed(r.test_uncalibrated.ece)
-            << " -> " << fixed(t.ece) << "\n";
+  std::cout << "test: accuracy " << fixed(t.accuracy) << ", balanced accuracy "
+            << fixed(t.balanced_accuracy) << ", macro F1 " << fixed(t.macro_f1) << ", ROC-AUC "
+            << fixed(t.macro_roc_auc) << ", log loss " << fixed(t.log_loss) << ", Brier "
+            << fixed(t.brier) << "\n";
+  std::cout << "calibration: temperature " << fixed(r.model.temperature) << ", ECE "
+            << fixed(r.test_uncalibrated.ece) << " -> " << fixed(t.ece) << "\n";
   std::size_t width = 0;
   for (const std::string& c : t.classes) width = std::max(width, c.size());
   for (std::size_t k = 0; k < t.classes.size(); ++k) {
     const focus::ClassScores& s = t.per_class[k];
-    std::cout << "  " << t.classes[k] << std::string(width + 2 - t.classes[k].size(), ' ') << "precision "
-              << fixed(s.precision) << "  recall " << fixed(s.recall) << "  F1 " << fixed(s.f1) << "  support "
-              << s.support << "\n";
+    std::cout << "  " << t.classes[k] << std::string(width + 2 - t.classes[k].size(), ' ')
+              << "precision " << fixed(s.precision) << "  recall " << fixed(s.recall) << "  F1 "
+              << fixed(s.f1) << "  support " << s.support << "\n";
   }
-  std::cout << "wrote " << r.model_path.string() << ", " << r.eval_path.string() << ", " << r.confusion_png.string()
-            << ", " << r.reliability_png.string() << "\n";
+  std::cout << "wrote " << r.model_path.string() << ", " << r.eval_path.string() << ", "
+            << r.confusion_png.string() << ", " << r.reliability_png.string() << "\n";
   if (r.mlflow) {
-    std::cout << "MLflow: run " << r.mlflow->run_id << " in experiment " << r.mlflow->experiment_id << " ("
-              << (r.mlflow->rest ? "server " : "file store ") << r.mlflow->location << ")\n";
-    for (const std::string& note : r.mlflow->notes) std::cerr << "ethovid: note: MLflow " << note << "\n";
+    std::cout << "MLflow: run " << r.mlflow->run_id << " in experiment " << r.mlflow->experiment_id
+              << " (" << (r.mlflow->rest ? "server " : "file store ") << r.mlflow->location
+              << ")\n";
+    for (const std::string& note : r.mlflow->notes)
+      std::cerr << "ethovid: note: MLflow " << note << "\n";
   }
 }
 
@@ -59,24 +62,29 @@ void print_summary(const focus::TrainResult& r, const std::filesystem::path& out
 
 void add_focus_train_command(CLI::App& app, Runner& run) {
   CLI::App& focus = focus_group(app);
-  auto* cmd = focus.add_subcommand(
-      "train",
-      "Train the focus model (multinomial logistic regression, calibrated) on labelled events; write "
-      "focus_model.json, latest_eval.json and plots, and log an MLflow run (MLFLOW_TRACKING_URI, default ./mlruns)");
+  auto* cmd = focus.add_subcommand("train",
+                                   "Train the focus model (multinomial logistic regression, "
+                                   "calibrated) on labelled events; write "
+                                   "focus_model.json, latest_eval.json and plots, and log an "
+                                   "MLflow run (MLFLOW_TRACKING_URI, default ./mlruns)");
   struct Args {
     std::string events, config, out = "models", experiment, label;
     bool no_mlflow = false, force = false;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("--events", args->events, "Event-log folder, or a labelled Parquet file (focus label)")
+  cmd->add_option("--events", args->events,
+                  "Event-log folder, or a labelled Parquet file (focus label)")
       ->required()
       ->type_name("DIR|FILE");
-  cmd->add_option("--config", args->config, "train.yaml (features, label, split, C, class_weight, ...)")
+  cmd->add_option("--config", args->config,
+                  "train.yaml (features, label, split, C, class_weight, ...)")
       ->type_name("FILE");
   cmd->add_option("--out", args->out, "Output folder")->capture_default_str()->type_name("DIR");
-  cmd->add_option("--experiment", args->experiment, "MLflow experiment (default: the config's, else focus)")
+  cmd->add_option("--experiment", args->experiment,
+                  "MLflow experiment (default: the config's, else focus)")
       ->type_name("NAME");
-  cmd->add_option("--label", args->label, "Label column: label, or state_smooth for weak labels (overrides the config)")
+  cmd->add_option("--label", args->label,
+                  "Label column: label, or state_smooth for weak labels (overrides the config)")
       ->type_name("COLUMN");
   cmd->add_flag("--no-mlflow", args->no_mlflow, "Do not log an MLflow run");
   cmd->add_flag("--force", args->force, "Train even when the rows and the config are unchanged");

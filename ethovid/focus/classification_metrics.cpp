@@ -78,7 +78,8 @@ double roc_auc(const std::vector<double>& scores, const std::vector<bool>& posit
   const std::size_t n = scores.size();
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
   // Mid-ranks (1-based) of tied runs: the Mann-Whitney U counts a positive tied with a negative
   // as one half, the same area as the ROC curve's diagonal step through the tie.
   double rank_sum = 0;

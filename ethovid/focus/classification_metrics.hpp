@@ -48,8 +48,8 @@ double brier_score(const std::vector<int>& y_true, const Eigen::MatrixXd& proba)
 struct ReliabilityBin {
   double lower = 0, upper = 0;  // [lower, upper); the last bin includes 1
   std::int64_t count = 0;
-  double mean_confidence = 0;   // NaN in an empty bin
-  double accuracy = 0;          // NaN in an empty bin
+  double mean_confidence = 0;  // NaN in an empty bin
+  double accuracy = 0;         // NaN in an empty bin
 };
 // Equal-width bins (bins >= 1) of the top-label confidence.
 std::vector<ReliabilityBin> reliability_curve(const std::vector<int>& y_true,

@@ -33,14 +33,17 @@ std::string number(double v) {
   return out.str();
 }
 
-void check_edges(const std::vector<double>& edges, const std::string& key, const std::string& source) {
+void check_edges(const std::vector<double>& edges, const std::string& key,
+                 const std::string& source) {
   if (edges.size() < 2) {
-    throw ConfigError(source + ": slices." + key + " needs at least 2 edges, has " + std::to_string(edges.size()));
+    throw ConfigError(source + ": slices." + key + " needs at least 2 edges, has " +
+                      std::to_string(edges.size()));
   }
   for (std::size_t i = 0; i < edges.size(); ++i) {
     if (!std::isfinite(edges[i]) || (i > 0 && !(edges[i] > edges[i - 1]))) {
-      throw ConfigError(source + ": slices." + key + " must be finite and strictly ascending; edge " +
-                        std::to_string(i) + " is " + number(edges[i]));
+      throw ConfigError(source + ": slices." + key +
+                        " must be finite and strictly ascending; edge " + std::to_string(i) +
+                        " is " + number(edges[i]));
     }
   }
 }
@@ -73,42 +76,53 @@ core::Json TrainConfig::to_json() const {
 }
 
 void check_train_config(const TrainConfig& c, const std::string& source) {
-  if (c.features.empty()) throw ConfigError(source + ": features is empty; name at least one column");
+  if (c.features.empty())
+    throw ConfigError(source + ": features is empty; name at least one column");
   std::set<std::string> seen;
   for (const std::string& f : c.features) {
     if (f.empty()) throw ConfigError(source + ": features has an empty name");
     if (!seen.insert(f).second) throw ConfigError(source + ": feature '" + f + "' is listed twice");
-    if (f == c.label) throw ConfigError(source + ": the label column '" + f + "' is also a feature");
+    if (f == c.label)
+      throw ConfigError(source + ": the label column '" + f + "' is also a feature");
   }
   if (c.label.empty()) throw ConfigError(source + ": label is empty");
   std::set<std::string> classes(c.classes.begin(), c.classes.end());
-  if (classes.size() != c.classes.size()) throw ConfigError(source + ": classes lists a class twice");
+  if (classes.size() != c.classes.size())
+    throw ConfigError(source + ": classes lists a class twice");
   if (!c.classes.empty() && c.classes.size() < 2) {
-    throw ConfigError(source + ": classes needs at least 2, has " + std::to_string(c.classes.size()));
+    throw ConfigError(source + ": classes needs at least 2, has " +
+                      std::to_string(c.classes.size()));
   }
   if (!(c.test_fraction > 0 && c.test_fraction < 1)) {
-    throw ConfigError(source + ": test_fraction = " + number(c.test_fraction) + " must be in (0, 1)");
+    throw ConfigError(source + ": test_fraction = " + number(c.test_fraction) +
+                      " must be in (0, 1)");
   }
   if (!(c.validation_fraction >= 0 && c.validation_fraction < 1)) {
-    throw ConfigError(source + ": validation_fraction = " + number(c.validation_fraction) + " must be in [0, 1)");
+    throw ConfigError(source + ": validation_fraction = " + number(c.validation_fraction) +
+                      " must be in [0, 1)");
   }
-  if (!(c.c > 0) || !std::isfinite(c.c)) throw ConfigError(source + ": C = " + number(c.c) + " must be > 0");
+  if (!(c.c > 0) || !std::isfinite(c.c))
+    throw ConfigError(source + ": C = " + number(c.c) + " must be > 0");
   if (c.class_weight != "balanced" && c.class_weight != "none" && c.class_weight != "explicit") {
-    throw ConfigError(source + ": class_weight is '" + c.class_weight + "'; expected balanced, none or a mapping");
+    throw ConfigError(source + ": class_weight is '" + c.class_weight +
+                      "'; expected balanced, none or a mapping");
   }
   if (c.class_weight == "explicit") {
     if (c.class_weights.empty()) throw ConfigError(source + ": class_weight is an empty mapping");
     for (const auto& [name, w] : c.class_weights) {
       if (!(w > 0) || !std::isfinite(w)) {
-        throw ConfigError(source + ": class_weight of " + name + " = " + number(w) + " must be > 0");
+        throw ConfigError(source + ": class_weight of " + name + " = " + number(w) +
+                          " must be > 0");
       }
     }
   }
   if (c.max_iterations < 1) {
-    throw ConfigError(source + ": max_iterations = " + std::to_string(c.max_iterations) + " must be >= 1");
+    throw ConfigError(source + ": max_iterations = " + std::to_string(c.max_iterations) +
+                      " must be >= 1");
   }
   if (c.reliability_bins < 1 || c.reliability_bins > 1000) {
-    throw ConfigError(source + ": reliability_bins = " + std::to_string(c.reliability_bins) + " must be in [1, 1000]");
+    throw ConfigError(source + ": reliability_bins = " + std::to_string(c.reliability_bins) +
+                      " must be in [1, 1000]");
   }
   check_edges(c.brightness_edges, "brightness_edges", source);
   check_edges(c.face_size_edges, "face_size_edges", source);
@@ -133,7 +147,8 @@ TrainConfig load_train_config(const std::filesystem::path& path) {
   if (split == "time") {
     c.split = SplitKind::kTime;
   } else if (!split.empty() && split != "session") {
-    throw ConfigError(source + ": split is '" + split + "'; expected session or time" + line_of(root["split"]));
+    throw ConfigError(source + ": split is '" + split + "'; expected session or time" +
+                      line_of(root["split"]));
   }
   read_key(root, "test_fraction", source, c.test_fraction);
   read_key(root, "validation_fraction", source, c.validation_fraction);
@@ -146,7 +161,9 @@ TrainConfig load_train_config(const std::filesystem::path& path) {
     } else {
       read_key(root, "class_weight", source, c.class_weight);
       if (c.class_weight == "explicit") {
-        throw ConfigError(source + ": class_weight 'explicit' is written as a mapping {CLASS: weight, ...}" + line_of(w));
+        throw ConfigError(source +
+                          ": class_weight 'explicit' is written as a mapping {CLASS: weight, ...}" +
+                          line_of(w));
       }
     }
   }

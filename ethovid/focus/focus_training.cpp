@@ -40,7 +40,7 @@ struct Rows {
   std::vector<std::string> session;
   std::vector<std::int64_t> ts;  // µs since the epoch, UTC
   std::vector<int> y;
-  Eigen::MatrixXd x;  // rows x features, NaN where unknown
+  Eigen::MatrixXd x;                          // rows x features, NaN where unknown
   std::vector<double> brightness, face_size;  // NaN where unknown or absent
   std::size_t size() const { return y.size(); }
 };
@@ -50,9 +50,12 @@ std::vector<std::string> parquet_columns(const fs::path& file) {
   core::duck::Database db("", {});
   core::duck::Connection connection(db);
   try {
-    return connection.describe("SELECT * FROM read_parquet(" + core::duck::quote_string(file.string()) + ")").names;
+    return connection
+        .describe("SELECT * FROM read_parquet(" + core::duck::quote_string(file.string()) + ")")
+        .names;
   } catch (const core::duck::Failure& e) {
-    throw ParquetFormatError(file.string() + ": cannot be read as Parquet (" + core::duck::first_line(e.what()) + ")");
+    throw ParquetFormatError(file.string() + ": cannot be read as Parquet (" +
+                             core::duck::first_line(e.what()) + ")");
   }
 }
 
@@ -69,7 +72,8 @@ double value_at(const core::Column& c, std::size_t i, const std::string& source)
     case core::ColumnType::kBool:
       return c.i8[i];
     default:
-      throw ConfigError(source + ": column '" + c.name() + "' is not numeric or boolean, so it cannot be a feature");
+      throw ConfigError(source + ": column '" + c.name() +
+                        "' is not numeric or boolean, so it cannot be a feature");
   }
 }
 
@@ -126,15 +130,17 @@ Loaded load(const TrainOptions& o) {
     if (std::find(present.begin(), present.end(), r) == present.end()) missing.push_back(r);
   }
   if (!missing.empty()) {
-    throw MissingColumnsError(o.events.string() + " lacks " + std::to_string(missing.size()) + " column" +
-                              (missing.size() > 1 ? "s" : "") + " that focus train needs: " + join(missing, 1000) +
-                              " (it has " + std::to_string(present.size()) + ": " + join(present) + ")");
+    throw MissingColumnsError(o.events.string() + " lacks " + std::to_string(missing.size()) +
+                              " column" + (missing.size() > 1 ? "s" : "") +
+                              " that focus train needs: " + join(missing, 1000) + " (it has " +
+                              std::to_string(present.size()) + ": " + join(present) + ")");
   }
   std::vector<std::string> columns = required;
   for (const char* s : {"brightness", "face_size", "label_source"}) {
     const bool there = std::find(present.begin(), present.end(), s) != present.end();
-    if (there && std::find(columns.begin(), columns.end(), s) == columns.end()) columns.push_back(s);
-    (std::strcmp(s, "brightness") == 0 ? out.has_brightness
+    if (there && std::find(columns.begin(), columns.end(), s) == columns.end())
+      columns.push_back(s);
+    (std::strcmp(s, "brightness") == 0  ? out.has_brightness
      : std::strcmp(s, "face_size") == 0 ? out.has_face_size
                                         : out.has_label_source) = there;
   }
@@ -175,11 +181,12 @@ std::vector<std::string> sessions_of(const Rows& rows, const std::vector<std::si
 }
 
 // The latest `fraction` of the rows by ts (ties by position), as (earlier, later).
-std::pair<std::vector<std::size_t>, std::vector<std::size_t>> split_by_time(const Rows& rows,
-                                                                            std::vector<std::size_t> idx,
-                                                                            double fraction) {
-  std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return rows.ts[a] < rows.ts[b]; });
-  const auto later = static_cast<std::size_t>(std::llround(fraction * static_cast<double>(idx.size())));
+std::pair<std::vector<std::size_t>, std::vector<std::size_t>> split_by_time(
+    const Rows& rows, std::vector<std::size_t> idx, double fraction) {
+  std::stable_sort(idx.begin(), idx.end(),
+                   [&](std::size_t a, std::size_t b) { return rows.ts[a] < rows.ts[b]; });
+  const auto later =
+      static_cast<std::size_t>(std::llround(fraction * static_cast<double>(idx.size())));
   const std::size_t cut = idx.size() - std::min(later, idx.size());
   std::vector<std::size_t> a(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(cut));
   std::vector<std::size_t> b(idx.begin() + static_cast<std::ptrdiff_t>(cut), idx.end());
@@ -196,23 +203,28 @@ Split make_split(const Rows& rows, const TrainConfig& c, const std::string& sour
   if (c.split == SplitKind::kSession) {
     std::vector<std::string> sessions = sessions_of(rows, all);
     if (sessions.size() < 2) {
-      throw TrainingDataError(source + ": too few sessions to split by session: " + std::to_string(sessions.size()) +
-                              " session with labelled rows (" + join(sessions) +
-                              "); a session split needs at least 2 (or set split: time)");
+      throw TrainingDataError(
+          source + ": too few sessions to split by session: " + std::to_string(sessions.size()) +
+          " session with labelled rows (" + join(sessions) +
+          "); a session split needs at least 2 (or set split: time)");
     }
     // Fisher-Yates on mt19937_64, whose output the standard fixes, so a seed gives the same
     // split on every platform (std::shuffle's algorithm is not specified).
     std::mt19937_64 random(c.seed);
-    for (std::size_t i = sessions.size() - 1; i > 0; --i) std::swap(sessions[i], sessions[random() % (i + 1)]);
+    for (std::size_t i = sessions.size() - 1; i > 0; --i)
+      std::swap(sessions[i], sessions[random() % (i + 1)]);
     const std::size_t n = sessions.size();
     const std::size_t n_test = std::clamp<std::size_t>(
         static_cast<std::size_t>(std::llround(c.test_fraction * static_cast<double>(n))), 1, n - 1);
-    const std::set<std::string> test(sessions.begin(), sessions.begin() + static_cast<std::ptrdiff_t>(n_test));
+    const std::set<std::string> test(sessions.begin(),
+                                     sessions.begin() + static_cast<std::ptrdiff_t>(n_test));
     std::set<std::string> validation;
     const std::size_t n_train = n - n_test;
     if (c.validation_fraction > 0 && n_train >= 2) {
       const std::size_t n_val = std::clamp<std::size_t>(
-          static_cast<std::size_t>(std::llround(c.validation_fraction * static_cast<double>(n_train))), 1, n_train - 1);
+          static_cast<std::size_t>(
+              std::llround(c.validation_fraction * static_cast<double>(n_train))),
+          1, n_train - 1);
       validation.insert(sessions.begin() + static_cast<std::ptrdiff_t>(n_test),
                         sessions.begin() + static_cast<std::ptrdiff_t>(n_test + n_val));
       s.validation_by = "session";
@@ -249,8 +261,8 @@ Split make_split(const Rows& rows, const TrainConfig& c, const std::string& sour
   }
   if (s.test.empty() || s.fit.size() < 2) {
     throw TrainingDataError(source + ": " + std::to_string(rows.size()) + " labelled rows leave " +
-                            std::to_string(s.fit.size()) + " to fit and " + std::to_string(s.test.size()) +
-                            " to test; more rows are needed");
+                            std::to_string(s.fit.size()) + " to fit and " +
+                            std::to_string(s.test.size()) + " to test; more rows are needed");
   }
   s.fit_sessions = sessions_of(rows, s.fit);
   s.validation_sessions = sessions_of(rows, s.validation);
@@ -260,7 +272,8 @@ Split make_split(const Rows& rows, const TrainConfig& c, const std::string& sour
 
 Eigen::MatrixXd gather(const Eigen::MatrixXd& x, const std::vector<std::size_t>& idx) {
   Eigen::MatrixXd out(static_cast<Eigen::Index>(idx.size()), x.cols());
-  for (std::size_t r = 0; r < idx.size(); ++r) out.row(static_cast<Eigen::Index>(r)) = x.row(static_cast<Eigen::Index>(idx[r]));
+  for (std::size_t r = 0; r < idx.size(); ++r)
+    out.row(static_cast<Eigen::Index>(r)) = x.row(static_cast<Eigen::Index>(idx[r]));
   return out;
 }
 
@@ -307,22 +320,30 @@ Json report_json(const ClassificationReport& r) {
   Json per_class = Json::object();
   for (std::size_t k = 0; k < r.classes.size(); ++k) {
     const ClassScores& s = r.per_class[k];
-    per_class[r.classes[k]] = {{"precision", num(s.precision)}, {"recall", num(s.recall)}, {"f1", num(s.f1)},
-                               {"support", s.support}, {"roc_auc", num(r.roc_auc[k])}};
+    per_class[r.classes[k]] = {{"precision", num(s.precision)},
+                               {"recall", num(s.recall)},
+                               {"f1", num(s.f1)},
+                               {"support", s.support},
+                               {"roc_auc", num(r.roc_auc[k])}};
   }
   j["per_class"] = per_class;
-  j["confusion_matrix"] = {{"rows", "true class"}, {"columns", "predicted class"}, {"counts", r.confusion}};
+  j["confusion_matrix"] = {
+      {"rows", "true class"}, {"columns", "predicted class"}, {"counts", r.confusion}};
   Json bins = Json::array();
   for (const ReliabilityBin& b : r.reliability) {
-    bins.push_back({{"lower", b.lower}, {"upper", b.upper}, {"count", b.count},
-                    {"mean_confidence", num(b.mean_confidence)}, {"accuracy", num(b.accuracy)}});
+    bins.push_back({{"lower", b.lower},
+                    {"upper", b.upper},
+                    {"count", b.count},
+                    {"mean_confidence", num(b.mean_confidence)},
+                    {"accuracy", num(b.accuracy)}});
   }
   j["reliability"] = bins;
   return j;
 }
 
 SliceMetrics slice_of(const std::string& name, const std::vector<int>& y, const Eigen::MatrixXd& p,
-                      const std::vector<std::size_t>& idx, const std::vector<std::string>& classes) {
+                      const std::vector<std::size_t>& idx,
+                      const std::vector<std::string>& classes) {
   SliceMetrics s;
   s.name = name;
   s.rows = static_cast<std::int64_t>(idx.size());
@@ -342,8 +363,9 @@ std::string edge_text(double v) {
 
 // Test rows by the bin of `values` they fall in ([e_i, e_i+1), the last bin closed); rows with
 // NaN or outside the edges form their own slices.
-void add_bin_slices(const std::string& what, const std::vector<double>& values, const std::vector<double>& edges,
-                    const std::vector<int>& y, const Eigen::MatrixXd& p, const std::vector<std::string>& classes,
+void add_bin_slices(const std::string& what, const std::vector<double>& values,
+                    const std::vector<double>& edges, const std::vector<int>& y,
+                    const Eigen::MatrixXd& p, const std::vector<std::string>& classes,
                     std::vector<SliceMetrics>& out) {
   const std::size_t bins = edges.size() - 1;
   std::vector<std::vector<std::size_t>> in(bins);
@@ -359,28 +381,36 @@ void add_bin_slices(const std::string& what, const std::vector<double>& values, 
       continue;
     }
     const auto it = std::upper_bound(edges.begin(), edges.end(), v);
-    const std::size_t b = std::min<std::size_t>(static_cast<std::size_t>(it - edges.begin()) - 1, bins - 1);
+    const std::size_t b =
+        std::min<std::size_t>(static_cast<std::size_t>(it - edges.begin()) - 1, bins - 1);
     in[b].push_back(i);
   }
   for (std::size_t b = 0; b < bins; ++b) {
     if (in[b].empty()) continue;
-    const std::string name = what + " [" + edge_text(edges[b]) + ", " + edge_text(edges[b + 1]) + (b + 1 == bins ? "]" : ")");
+    const std::string name = what + " [" + edge_text(edges[b]) + ", " + edge_text(edges[b + 1]) +
+                             (b + 1 == bins ? "]" : ")");
     out.push_back(slice_of(name, y, p, in[b], classes));
   }
-  if (!outside.empty()) out.push_back(slice_of(what + " outside the edges", y, p, outside, classes));
+  if (!outside.empty())
+    out.push_back(slice_of(what + " outside the edges", y, p, outside, classes));
   if (!missing.empty()) out.push_back(slice_of(what + " missing", y, p, missing, classes));
 }
 
 std::string metric_key(const std::string& name) {
   std::string out;
-  for (const char ch : name) out += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.') ? ch : '_';
+  for (const char ch : name)
+    out += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.')
+               ? ch
+               : '_';
   return out;
 }
 
 // Share of each true class's test rows predicted as each class, as stacked bars with the counts.
-void plot_confusion(const ClassificationReport& r, const fs::path& file, const std::string& label_note) {
+void plot_confusion(const ClassificationReport& r, const fs::path& file,
+                    const std::string& label_note) {
   const std::size_t k = r.classes.size();
-  core::Chart chart(720, 480, "confusion matrix, " + std::to_string(r.rows) + " test rows" + label_note);
+  core::Chart chart(720, 480,
+                    "confusion matrix, " + std::to_string(r.rows) + " test rows" + label_note);
   chart.x_categories(r.classes, "true class (bar) / predicted class (colour)");
   chart.y_axis(0, 1.2, "share of the true class's rows");  // room above the bars for the key
   std::vector<std::vector<double>> cumulative(k, std::vector<double>(k, 0.0));  // [pred][true]
@@ -400,24 +430,26 @@ void plot_confusion(const ClassificationReport& r, const fs::path& file, const s
     for (std::size_t p = 0; p < k; ++p) {
       const double upper = cumulative[p][t];
       if (r.confusion[t][p] > 0 && upper - lower > 0.04) {
-        chart.text(static_cast<double>(t) - 0.08, 0.5 * (lower + upper), std::to_string(r.confusion[t][p]),
-                   cv::Scalar(255, 255, 255));
+        chart.text(static_cast<double>(t) - 0.08, 0.5 * (lower + upper),
+                   std::to_string(r.confusion[t][p]), cv::Scalar(255, 255, 255));
       }
       lower = upper;
     }
   }
   std::vector<std::pair<std::string, cv::Scalar>> legend;
-  for (std::size_t p = 0; p < k; ++p) legend.emplace_back("predicted " + r.classes[p], core::Chart::palette(p));
+  for (std::size_t p = 0; p < k; ++p)
+    legend.emplace_back("predicted " + r.classes[p], core::Chart::palette(p));
   chart.legend(legend);
   core::save_png(file, chart.image());
 }
 
 // Top-label accuracy against confidence per bin, before and after the temperature.
-void plot_reliability(const ClassificationReport& calibrated, const ClassificationReport& raw, double temperature,
-                      const fs::path& file) {
+void plot_reliability(const ClassificationReport& calibrated, const ClassificationReport& raw,
+                      double temperature, const fs::path& file) {
   std::ostringstream title;
   title.precision(3);
-  title << "reliability (test rows): ECE " << raw.ece << " raw, " << calibrated.ece << " at T = " << temperature;
+  title << "reliability (test rows): ECE " << raw.ece << " raw, " << calibrated.ece
+        << " at T = " << temperature;
   core::Chart chart(640, 560, title.str());
   chart.x_axis(0, 1, "confidence (top-class probability)");
   chart.y_axis(0, 1, "accuracy");
@@ -435,7 +467,9 @@ void plot_reliability(const ClassificationReport& calibrated, const Classificati
   };
   draw(raw, core::Chart::palette(1));
   draw(calibrated, core::Chart::palette(0));
-  chart.legend({{"raw", core::Chart::palette(1)}, {"temperature-scaled", core::Chart::palette(0)}, {"ideal", grey}},
+  chart.legend({{"raw", core::Chart::palette(1)},
+                {"temperature-scaled", core::Chart::palette(0)},
+                {"ideal", grey}},
                core::Corner::kTopLeft);
   core::save_png(file, chart.image());
 }
@@ -458,7 +492,8 @@ TrainResult train_focus_model(const TrainOptions& o) {
   const core::Column& ts_col = t.column("ts");
   const core::Column& label_col = t.column(c.label);
   if (label_col.spec.type != core::ColumnType::kString) {
-    throw ConfigError(source + ": the label column '" + c.label + "' holds no strings (class names)");
+    throw ConfigError(source + ": the label column '" + c.label +
+                      "' holds no strings (class names)");
   }
   if (ts_col.i64.size() != t.rows()) {
     throw FormatError(source + ": column 'ts' is not a timestamp or an integer of microseconds");
@@ -484,8 +519,9 @@ TrainResult train_focus_model(const TrainOptions& o) {
   // `focus label` without a labels CSV marks its rows weak_rules: the rules' states again.
   if (source_counts.count("weak_rules")) result.weak_labels = true;
   if (keep.empty()) {
-    throw TrainingDataError(source + ": no rows to train on: " + std::to_string(t.rows()) + " rows, " +
-                            std::to_string(not_running) + " not RUNNING, the rest without a '" + c.label + "' label");
+    throw TrainingDataError(source + ": no rows to train on: " + std::to_string(t.rows()) +
+                            " rows, " + std::to_string(not_running) +
+                            " not RUNNING, the rest without a '" + c.label + "' label");
   }
   std::vector<std::string> classes = c.classes;
   if (classes.empty()) {
@@ -498,18 +534,21 @@ TrainResult train_focus_model(const TrainOptions& o) {
       }
     }
     if (!unknown.empty()) {
-      throw TrainingDataError(source + ": labels outside classes [" + join(classes) + "]: " + join(unknown));
+      throw TrainingDataError(source + ": labels outside classes [" + join(classes) +
+                              "]: " + join(unknown));
     }
   }
   if (classes.size() < 2) {
-    throw TrainingDataError(source + ": the labelled rows hold one class only (" + join(classes) + ", " +
-                            std::to_string(keep.size()) + " rows); a model needs at least 2");
+    throw TrainingDataError(source + ": the labelled rows hold one class only (" + join(classes) +
+                            ", " + std::to_string(keep.size()) +
+                            " rows); a model needs at least 2");
   }
   std::map<std::string, int> class_index;
   for (std::size_t k = 0; k < classes.size(); ++k) class_index[classes[k]] = static_cast<int>(k);
 
   Rows rows;
-  rows.x.resize(static_cast<Eigen::Index>(keep.size()), static_cast<Eigen::Index>(c.features.size()));
+  rows.x.resize(static_cast<Eigen::Index>(keep.size()),
+                static_cast<Eigen::Index>(c.features.size()));
   std::vector<const core::Column*> feature_cols;
   for (const std::string& f : c.features) feature_cols.push_back(&t.column(f));
   const core::Column* bright_col = loaded.has_brightness ? &t.column("brightness") : nullptr;
@@ -520,7 +559,8 @@ TrainResult train_focus_model(const TrainOptions& o) {
     rows.ts.push_back(ts_col.i64[i]);
     rows.y.push_back(class_index.at(string_at(label_col, i)));
     for (std::size_t j = 0; j < feature_cols.size(); ++j) {
-      rows.x(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j)) = value_at(*feature_cols[j], i, source);
+      rows.x(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j)) =
+          value_at(*feature_cols[j], i, source);
     }
     rows.brightness.push_back(bright_col ? value_at(*bright_col, i, source) : kNan);
     rows.face_size.push_back(size_col ? value_at(*size_col, i, source) : kNan);
@@ -543,7 +583,8 @@ TrainResult train_focus_model(const TrainOptions& o) {
   result.reliability_png = o.out / "reliability.png";
   if (!o.force) {
     if (auto previous = core::previous_run_if_up_to_date(
-            result.eval_path, provenance, {result.model_path, result.confusion_png, result.reliability_png})) {
+            result.eval_path, provenance,
+            {result.model_path, result.confusion_png, result.reliability_png})) {
       result.skipped = true;
       result.eval = *previous;
       result.model = FocusModel::load(result.model_path);
@@ -566,12 +607,14 @@ TrainResult train_focus_model(const TrainOptions& o) {
     if (fit_counts[k] == 0) {
       throw TrainingDataError(source + ": class " + classes[k] + " has no rows among the " +
                               std::to_string(split.fit.size()) + " training rows (sessions " +
-                              join(split.fit_sessions) + "; " + std::to_string(label_counts[classes[k]]) +
-                              " rows in all, " + std::to_string(test_counts[k]) +
+                              join(split.fit_sessions) + "; " +
+                              std::to_string(label_counts[classes[k]]) + " rows in all, " +
+                              std::to_string(test_counts[k]) +
                               " of them in test); use more sessions, another seed or split: time");
     }
     if (test_counts[k] == 0) {
-      result.warnings.push_back("class " + classes[k] + " has no test rows: its recall and ROC-AUC are undefined");
+      result.warnings.push_back("class " + classes[k] +
+                                " has no test rows: its recall and ROC-AUC are undefined");
     }
   }
 
@@ -586,7 +629,8 @@ TrainResult train_focus_model(const TrainOptions& o) {
     }
     impute[j] = known.empty() ? 0.0 : median_of(known);
     if (known.empty()) {
-      result.warnings.push_back("feature " + c.features[j] + " is never known in the training rows: imputed as 0");
+      result.warnings.push_back("feature " + c.features[j] +
+                                " is never known in the training rows: imputed as 0");
     }
     for (Eigen::Index i = 0; i < fit_x.rows(); ++i) {
       double& v = fit_x(i, static_cast<Eigen::Index>(j));
@@ -602,13 +646,15 @@ TrainResult train_focus_model(const TrainOptions& o) {
       const auto it = c.class_weights.find(name);
       if (it == c.class_weights.end()) {
         throw ConfigError((o.config_file ? o.config_file->string() : std::string("train config")) +
-                          ": class_weight has no weight for class " + name + " (classes: " + join(classes) + ")");
+                          ": class_weight has no weight for class " + name +
+                          " (classes: " + join(classes) + ")");
       }
       lr.class_weights.push_back(it->second);
     }
   }
   const std::vector<int> fit_y = gather(rows.y, split.fit);
-  const LogisticRegressionFit fit = fit_logistic_regression(fit_x, fit_y, static_cast<int>(classes.size()), lr);
+  const LogisticRegressionFit fit =
+      fit_logistic_regression(fit_x, fit_y, static_cast<int>(classes.size()), lr);
 
   FocusModel& model = result.model;
   model.features = c.features;
@@ -619,7 +665,8 @@ TrainResult train_focus_model(const TrainOptions& o) {
   model.coefficients.assign(classes.size(), std::vector<double>(c.features.size()));
   for (std::size_t k = 0; k < classes.size(); ++k) {
     for (std::size_t j = 0; j < c.features.size(); ++j) {
-      model.coefficients[k][j] = fit.coefficients(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(j));
+      model.coefficients[k][j] =
+          fit.coefficients(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(j));
     }
   }
   model.intercepts.assign(fit.intercepts.data(), fit.intercepts.data() + fit.intercepts.size());
@@ -641,11 +688,12 @@ TrainResult train_focus_model(const TrainOptions& o) {
   {
     FocusModel raw = model;
     raw.temperature = 1.0;
-    result.test_uncalibrated = classification_report(test_y, proba_of(raw, test_x), classes, c.reliability_bins);
+    result.test_uncalibrated =
+        classification_report(test_y, proba_of(raw, test_x), classes, c.reliability_bins);
   }
   if (!split.validation.empty()) {
-    result.validation = classification_report(val_y, proba_of(model, gather(rows.x, split.validation)), classes,
-                                              c.reliability_bins);
+    result.validation = classification_report(
+        val_y, proba_of(model, gather(rows.x, split.validation)), classes, c.reliability_bins);
   }
 
   // Slices of the test rows.
@@ -661,8 +709,12 @@ TrainResult train_focus_model(const TrainOptions& o) {
       result.slices.push_back(slice_of("session " + session, test_y, test_p, idx, classes));
     }
   }
-  if (bright_col) add_bin_slices("brightness", test_brightness, c.brightness_edges, test_y, test_p, classes, result.slices);
-  if (size_col) add_bin_slices("face_size", test_face_size, c.face_size_edges, test_y, test_p, classes, result.slices);
+  if (bright_col)
+    add_bin_slices("brightness", test_brightness, c.brightness_edges, test_y, test_p, classes,
+                   result.slices);
+  if (size_col)
+    add_bin_slices("face_size", test_face_size, c.face_size_edges, test_y, test_p, classes,
+                   result.slices);
 
   // 5. Outputs.
   Json training;
@@ -677,10 +729,14 @@ TrainResult train_focus_model(const TrainOptions& o) {
   training["train_rows"] = result.train_rows;
   training["validation_rows"] = result.validation_rows;
   training["test_rows"] = result.test_rows;
-  training["sessions"] = {{"train", split.fit_sessions}, {"validation", split.validation_sessions},
+  training["sessions"] = {{"train", split.fit_sessions},
+                          {"validation", split.validation_sessions},
                           {"test", split.test_sessions}};
-  training["split"] = {{"by", c.split == SplitKind::kSession ? "session" : "time"}, {"validation_by", split.validation_by}};
-  training["fit"] = {{"iterations", fit.iterations}, {"objective", fit.objective}, {"gradient_max", fit.gradient_max},
+  training["split"] = {{"by", c.split == SplitKind::kSession ? "session" : "time"},
+                       {"validation_by", split.validation_by}};
+  training["fit"] = {{"iterations", fit.iterations},
+                     {"objective", fit.objective},
+                     {"gradient_max", fit.gradient_max},
                      {"class_weights", fit.class_weights}};
   training["config"] = parameters;
   const Json prov = provenance.finish();
@@ -697,8 +753,11 @@ TrainResult train_focus_model(const TrainOptions& o) {
   if (!source_counts.empty()) eval["label_sources"] = sources;
   eval["classes"] = classes;
   eval["features"] = c.features;
-  eval["rows"] = {{"read", result.rows_read}, {"used", result.rows_used}, {"train", result.train_rows},
-                  {"validation", result.validation_rows}, {"test", result.test_rows}};
+  eval["rows"] = {{"read", result.rows_read},
+                  {"used", result.rows_used},
+                  {"train", result.train_rows},
+                  {"validation", result.validation_rows},
+                  {"test", result.test_rows}};
   eval["split"] = training["split"];
   eval["split"]["test_fraction"] = c.test_fraction;
   eval["split"]["validation_fraction"] = c.validation_fraction;
@@ -710,8 +769,11 @@ TrainResult train_focus_model(const TrainOptions& o) {
   eval["validation"] = split.validation.empty() ? Json(nullptr) : report_json(result.validation);
   Json slices = Json::array();
   for (const SliceMetrics& s : result.slices) {
-    slices.push_back({{"slice", s.name}, {"rows", s.rows}, {"accuracy", num(s.accuracy)},
-                      {"balanced_accuracy", num(s.balanced_accuracy)}, {"macro_f1", num(s.macro_f1)},
+    slices.push_back({{"slice", s.name},
+                      {"rows", s.rows},
+                      {"accuracy", num(s.accuracy)},
+                      {"balanced_accuracy", num(s.balanced_accuracy)},
+                      {"macro_f1", num(s.macro_f1)},
                       {"log_loss", num(s.log_loss)}});
   }
   eval["slices"] = slices;
@@ -723,7 +785,8 @@ TrainResult train_focus_model(const TrainOptions& o) {
   fs::create_directories(o.out);
   const std::string note = result.weak_labels ? " (weak labels: " + c.label + ")" : "";
   plot_confusion(result.test, result.confusion_png, note);
-  plot_reliability(result.test, result.test_uncalibrated, model.temperature, result.reliability_png);
+  plot_reliability(result.test, result.test_uncalibrated, model.temperature,
+                   result.reliability_png);
   model.save(result.model_path);
   // The summary last: it is what marks the run complete for the up-to-date check.
   core::write_json(result.eval_path, eval);
@@ -763,7 +826,8 @@ TrainResult train_focus_model(const TrainOptions& o) {
     run.tags["ethovid.git_commit"] = kGitCommit;
     run.tags["ethovid.data_sha256"] = result.data_sha256;
     run.tags["ethovid.weak_labels"] = result.weak_labels ? "true" : "false";
-    run.artifacts = {result.model_path, result.eval_path, result.confusion_png, result.reliability_png};
+    run.artifacts = {result.model_path, result.eval_path, result.confusion_png,
+                     result.reliability_png};
     run.start_time = started;  // the run spans the whole training
     run.end_time = std::chrono::system_clock::now();
     try {

@@ -60,17 +60,17 @@ struct TrainConfig {
   std::vector<std::string> classes;  // empty = the labels present, sorted
   bool running_only = true;          // only rows with session_mode RUNNING
   SplitKind split = SplitKind::kSession;
-  double test_fraction = 0.25;        // of the sessions (split: session) or rows (split: time)
-  double validation_fraction = 0.2;   // of the training sessions or rows, for the temperature
-  std::uint64_t seed = 0;             // the session shuffle
-  double c = 1.0;                     // inverse L2 strength (scikit-learn's C)
-  std::string class_weight = "balanced";       // "balanced", "none" or "explicit"
+  double test_fraction = 0.25;            // of the sessions (split: session) or rows (split: time)
+  double validation_fraction = 0.2;       // of the training sessions or rows, for the temperature
+  std::uint64_t seed = 0;                 // the session shuffle
+  double c = 1.0;                         // inverse L2 strength (scikit-learn's C)
+  std::string class_weight = "balanced";  // "balanced", "none" or "explicit"
   std::map<std::string, double> class_weights;  // for "explicit": every class, > 0
   int max_iterations = 100;
   int reliability_bins = 10;
   std::vector<double> brightness_edges = {0, 64, 128, 192, 256};  // gray levels, ascending
   std::vector<double> face_size_edges = {0, 0.1, 0.2, 0.3, 1.0};  // box width / frame width
-  std::string experiment = "focus";  // the MLflow experiment
+  std::string experiment = "focus";                               // the MLflow experiment
 
   core::Json to_json() const;  // every key, as train.yaml names them
 };

@@ -11,9 +11,9 @@ namespace {
 using Params = Eigen::MatrixXd;
 
 struct Problem {
-  Eigen::MatrixXd xa;     // n x (d + 1): standardised features and a column of ones
+  Eigen::MatrixXd xa;  // n x (d + 1): standardised features and a column of ones
   std::vector<int> y;
-  Eigen::VectorXd s;      // per-row weight (its class's weight)
+  Eigen::VectorXd s;  // per-row weight (its class's weight)
   int classes = 0;
   double inv_c = 1.0;
   double weight_sum = 0;
@@ -62,7 +62,8 @@ Eigen::MatrixXd hessian(const Problem& p, const Eigen::MatrixXd& probs) {
   for (int a = 0; a < k; ++a) {
     for (int b = a; b < k; ++b) {
       w = p.s.array() * probs.col(a).array() * ((a == b ? 1.0 : 0.0) - probs.col(b).array());
-      const Eigen::MatrixXd block = p.xa.transpose() * (p.xa.array().colwise() * w.array()).matrix();
+      const Eigen::MatrixXd block =
+          p.xa.transpose() * (p.xa.array().colwise() * w.array()).matrix();
       h.block(a * m, b * m, m, m) = block;
       if (a != b) h.block(b * m, a * m, m, m) = block.transpose();
     }
@@ -105,7 +106,8 @@ Eigen::MatrixXd LogisticRegressionFit::probabilities(const Eigen::MatrixXd& x) c
 }
 
 LogisticRegressionFit fit_logistic_regression(const Eigen::MatrixXd& x, const std::vector<int>& y,
-                                              int classes, const LogisticRegressionOptions& options) {
+                                              int classes,
+                                              const LogisticRegressionOptions& options) {
   const Eigen::Index n = x.rows(), d = x.cols();
   if (static_cast<std::size_t>(n) != y.size()) {
     throw DegenerateDataError("logistic regression: " + std::to_string(n) + " feature rows but " +
@@ -150,8 +152,9 @@ LogisticRegressionFit fit_logistic_regression(const Eigen::MatrixXd& x, const st
   LogisticRegressionFit fit;
   fit.class_weights.assign(classes, 1.0);
   if (options.balanced && !options.class_weights.empty()) {
-    throw DegenerateDataError("logistic regression: class weights are either balanced or explicit, "
-                              "not both");
+    throw DegenerateDataError(
+        "logistic regression: class weights are either balanced or explicit, "
+        "not both");
   }
   if (options.balanced) {
     for (int k = 0; k < classes; ++k) {
@@ -159,9 +162,9 @@ LogisticRegressionFit fit_logistic_regression(const Eigen::MatrixXd& x, const st
     }
   } else if (!options.class_weights.empty()) {
     if (options.class_weights.size() != static_cast<std::size_t>(classes)) {
-      throw DegenerateDataError("logistic regression: " +
-                                std::to_string(options.class_weights.size()) +
-                                " class weights for " + std::to_string(classes) + " classes");
+      throw DegenerateDataError(
+          "logistic regression: " + std::to_string(options.class_weights.size()) +
+          " class weights for " + std::to_string(classes) + " classes");
     }
     for (int k = 0; k < classes; ++k) {
       const double w = options.class_weights[k];
@@ -206,9 +209,10 @@ LogisticRegressionFit fit_logistic_regression(const Eigen::MatrixXd& x, const st
   for (; g.cwiseAbs().maxCoeff() > tol; ++it) {
     if (it >= options.max_iterations) {
       throw ConvergenceError("logistic regression did not converge: after " + std::to_string(it) +
-                             " Newton steps on " + std::to_string(n) + " rows the largest gradient "
-                             "component is " + number(g.cwiseAbs().maxCoeff()) +
-                             " (tolerance " + number(tol) + ")");
+                             " Newton steps on " + std::to_string(n) +
+                             " rows the largest gradient "
+                             "component is " +
+                             number(g.cwiseAbs().maxCoeff()) + " (tolerance " + number(tol) + ")");
     }
     const Eigen::MatrixXd h = hessian(p, probs);
     Eigen::VectorXd gv(g.size());
@@ -227,8 +231,10 @@ LogisticRegressionFit fit_logistic_regression(const Eigen::MatrixXd& x, const st
     const double slope = gv.dot(step);
     if (!(slope < 0)) {
       throw ConvergenceError("logistic regression did not converge: the Newton step at step " +
-                             std::to_string(it) + " is not a descent direction (largest gradient "
-                             "component " + number(g.cwiseAbs().maxCoeff()) + ")");
+                             std::to_string(it) +
+                             " is not a descent direction (largest gradient "
+                             "component " +
+                             number(g.cwiseAbs().maxCoeff()) + ")");
     }
     double t = 1.0;
     Params next;
@@ -249,7 +255,8 @@ LogisticRegressionFit fit_logistic_regression(const Eigen::MatrixXd& x, const st
       const double floor = 1e-12 * p.weight_sum;
       if (g.cwiseAbs().maxCoeff() <= std::max(tol, floor)) break;
       throw ConvergenceError("logistic regression did not converge: the line search at step " +
-                             std::to_string(it) + " found no decrease (largest gradient component " +
+                             std::to_string(it) +
+                             " found no decrease (largest gradient component " +
                              number(g.cwiseAbs().maxCoeff()) + ", tolerance " + number(tol) + ")");
     }
     theta = std::move(next);

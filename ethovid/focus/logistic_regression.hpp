@@ -48,13 +48,13 @@ struct LogisticRegressionOptions {
 };
 
 struct LogisticRegressionFit {
-  std::vector<double> mean, scale;  // per feature; x_std = (x - mean) / scale
-  Eigen::MatrixXd coefficients;     // classes x features, on standardised features
-  Eigen::VectorXd intercepts;       // one per class, summing to 0
+  std::vector<double> mean, scale;    // per feature; x_std = (x - mean) / scale
+  Eigen::MatrixXd coefficients;       // classes x features, on standardised features
+  Eigen::VectorXd intercepts;         // one per class, summing to 0
   std::vector<double> class_weights;  // the weights used, one per class
   int iterations = 0;
-  double objective = 0;      // the penalised weighted loss at the solution
-  double gradient_max = 0;   // largest |gradient component| at the solution
+  double objective = 0;     // the penalised weighted loss at the solution
+  double gradient_max = 0;  // largest |gradient component| at the solution
 
   // Rows of raw features (n x features) -> logits / probabilities (n x classes).
   Eigen::MatrixXd logits(const Eigen::MatrixXd& x) const;

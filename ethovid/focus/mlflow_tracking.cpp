@@ -5,17 +5,17 @@
 
 #include <charconv>
 #include <cmath>
-#include <optional>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <regex>
 #include <sstream>
 
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include "ethovid/core/atomic_file.hpp"
 
@@ -77,7 +77,8 @@ std::string default_run_name(std::chrono::system_clock::time_point t) {
 // is a sub-folder, so '..' or a leading '/' would leave the run folder.
 void check_key(const std::string& what, const std::string& key) {
   static const std::regex allowed(R"([A-Za-z0-9_\-. /]+)");
-  if (!std::regex_match(key, allowed) || key.front() == '/' || key.find("..") != std::string::npos) {
+  if (!std::regex_match(key, allowed) || key.front() == '/' ||
+      key.find("..") != std::string::npos) {
     throw TrackingError("MLflow " + what + " key '" + key +
                         "' is not allowed (letters, digits, '_', '-', '.', ' ', '/'; no '..')");
   }
@@ -128,7 +129,8 @@ std::string file_uri(const fs::path& absolute) {
   // cannot hold.
   std::string out = "file://";
   for (const unsigned char c : absolute.string()) {
-    if (std::isalnum(c) || std::string_view("/-._~:@!$&'()*+,;=").find(c) != std::string_view::npos) {
+    if (std::isalnum(c) ||
+        std::string_view("/-._~:@!$&'()*+,;=").find(c) != std::string_view::npos) {
       out += static_cast<char>(c);
     } else {
       char buf[4];
@@ -143,8 +145,8 @@ std::string experiment_meta(const std::string& id, const std::string& name,
                             const std::string& artifact_location, std::int64_t now) {
   return "artifact_location: " + yaml_string(artifact_location) + "\n" +
          "creation_time: " + std::to_string(now) + "\n" + "experiment_id: " + yaml_string(id) +
-         "\n" + "last_update_time: " + std::to_string(now) + "\n" +
-         "lifecycle_stage: active\n" + "name: " + yaml_string(name) + "\n";
+         "\n" + "last_update_time: " + std::to_string(now) + "\n" + "lifecycle_stage: active\n" +
+         "name: " + yaml_string(name) + "\n";
 }
 
 std::optional<YAML::Node> read_meta(const fs::path& dir) {
@@ -166,11 +168,13 @@ std::optional<Experiment> find_experiment(const fs::path& root, const std::strin
     if (!entry.is_directory() || dir == ".trash" || dir == "models") continue;
     const auto meta = read_meta(entry.path());
     if (!meta || !(*meta)["name"] || (*meta)["name"].as<std::string>() != name) continue;
-    const std::string stage = (*meta)["lifecycle_stage"] ? (*meta)["lifecycle_stage"].as<std::string>() : "active";
+    const std::string stage =
+        (*meta)["lifecycle_stage"] ? (*meta)["lifecycle_stage"].as<std::string>() : "active";
     if (stage != "active") continue;
     Experiment e;
     e.id = (*meta)["experiment_id"] ? (*meta)["experiment_id"].as<std::string>() : dir;
-    e.artifact_location = (*meta)["artifact_location"] ? (*meta)["artifact_location"].as<std::string>() : "";
+    e.artifact_location =
+        (*meta)["artifact_location"] ? (*meta)["artifact_location"].as<std::string>() : "";
     return e;
   }
   const fs::path trash = root / ".trash";
@@ -191,7 +195,8 @@ std::optional<Experiment> find_experiment(const fs::path& root, const std::strin
 // A file: URI's local path, or nullopt for any other scheme (s3:, mlflow-artifacts:, ...).
 std::optional<fs::path> local_path_of(const std::string& uri) {
   if (uri.rfind("file:", 0) != 0) {
-    if (uri.find("://") == std::string::npos && uri.find(':') == std::string::npos) return fs::path(uri);
+    if (uri.find("://") == std::string::npos && uri.find(':') == std::string::npos)
+      return fs::path(uri);
     return std::nullopt;
   }
   std::string rest = uri.substr(5);
@@ -202,7 +207,8 @@ std::optional<fs::path> local_path_of(const std::string& uri) {
   }
   std::string decoded;
   for (std::size_t i = 0; i < rest.size(); ++i) {
-    if (rest[i] == '%' && i + 2 < rest.size() && std::isxdigit(rest[i + 1]) && std::isxdigit(rest[i + 2])) {
+    if (rest[i] == '%' && i + 2 < rest.size() && std::isxdigit(rest[i + 1]) &&
+        std::isxdigit(rest[i + 2])) {
       decoded += static_cast<char>(std::stoi(rest.substr(i + 1, 2), nullptr, 16));
       i += 2;
     } else {
@@ -228,8 +234,10 @@ Endpoint parse_base_url(const std::string& url) {
 #ifndef CPPHTTPLIB_OPENSSL_SUPPORT
   // Debian's cpp-httplib is built with OpenSSL; a build against one without it cannot speak TLS.
   if (m[1].str() == "https") {
-    throw TrackingError("MLFLOW_TRACKING_URI '" + url + "' needs TLS, and this ethovid was built with a "
-                        "cpp-httplib without OpenSSL; use http:// (e.g. through an SSH tunnel) or rebuild");
+    throw TrackingError(
+        "MLFLOW_TRACKING_URI '" + url +
+        "' needs TLS, and this ethovid was built with a "
+        "cpp-httplib without OpenSSL; use http:// (e.g. through an SSH tunnel) or rebuild");
   }
 #endif
   Endpoint e;
@@ -242,7 +250,8 @@ Endpoint parse_base_url(const std::string& url) {
 std::string percent_encode(const std::string& s, bool keep_slash) {
   std::string out;
   for (const unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_slash && c == '/')) {
       out += static_cast<char>(c);
     } else {
       char buf[4];
@@ -255,8 +264,8 @@ std::string percent_encode(const std::string& s, bool keep_slash) {
 
 class RestClient {
  public:
-  explicit RestClient(const std::string& base_url) : base_(base_url), endpoint_(parse_base_url(base_url)),
-                                                     client_(endpoint_.scheme_host_port) {
+  explicit RestClient(const std::string& base_url)
+      : base_(base_url), endpoint_(parse_base_url(base_url)), client_(endpoint_.scheme_host_port) {
     client_.set_connection_timeout(10, 0);
     client_.set_read_timeout(60, 0);
     client_.set_write_timeout(60, 0);
@@ -275,8 +284,9 @@ class RestClient {
   std::optional<json> call(const std::string& method, const std::string& path, const json& body,
                            bool allow_404 = false) {
     const std::string target = endpoint_.prefix + path;
-    httplib::Result res = method == "GET" ? client_.Get(target.c_str())
-                                          : client_.Post(target.c_str(), body.dump(), "application/json");
+    httplib::Result res = method == "GET"
+                              ? client_.Get(target.c_str())
+                              : client_.Post(target.c_str(), body.dump(), "application/json");
     return check(method, target, res, allow_404);
   }
 
@@ -291,11 +301,11 @@ class RestClient {
   }
 
  private:
-  std::optional<json> check(const std::string& method, const std::string& target, httplib::Result& res,
-                            bool allow_404) {
+  std::optional<json> check(const std::string& method, const std::string& target,
+                            httplib::Result& res, bool allow_404) {
     if (!res) {
-      throw TrackingError("MLflow server " + base_ + " could not be reached (" + method + " " + target +
-                          "): " + httplib::to_string(res.error()));
+      throw TrackingError("MLflow server " + base_ + " could not be reached (" + method + " " +
+                          target + "): " + httplib::to_string(res.error()));
     }
     if (res->status == 404 && allow_404) return std::nullopt;
     if (res->status != 200) {
@@ -407,13 +417,15 @@ std::string yaml_string(const std::string& value) {
   if (std::regex_match(value, non_string)) return single_quoted();
   // Indicators PyYAML's emitter will not start a plain scalar with, or allow inside one.
   const char first = value.front();
-  if (std::string_view("#,[]{}&*!|>'\"%@`").find(first) != std::string_view::npos) return single_quoted();
+  if (std::string_view("#,[]{}&*!|>'\"%@`").find(first) != std::string_view::npos)
+    return single_quoted();
   if ((first == '-' || first == '?' || first == ':') && (value.size() == 1 || value[1] == ' ')) {
     return single_quoted();
   }
   if (value.rfind("---", 0) == 0 || value.rfind("...", 0) == 0) return single_quoted();
   if (value.front() == ' ' || value.back() == ' ' || value.back() == ':') return single_quoted();
-  if (value.find(": ") != std::string::npos || value.find(" #") != std::string::npos) return single_quoted();
+  if (value.find(": ") != std::string::npos || value.find(" #") != std::string::npos)
+    return single_quoted();
   return value;
 }
 
@@ -421,7 +433,9 @@ fs::path file_store_root(const std::string& tracking_uri, const fs::path& cwd) {
   if (tracking_uri.empty()) return cwd / "mlruns";
   if (tracking_uri.rfind("file:", 0) == 0) {
     const std::string rest = tracking_uri.substr(5);
-    if (rest.rfind("//", 0) != 0) return rest.empty() ? cwd / "mlruns" : (fs::path(rest).is_absolute() ? fs::path(rest) : cwd / rest);
+    if (rest.rfind("//", 0) != 0)
+      return rest.empty() ? cwd / "mlruns"
+                          : (fs::path(rest).is_absolute() ? fs::path(rest) : cwd / rest);
     const auto path = local_path_of(tracking_uri);
     return *path;
   }
@@ -429,7 +443,8 @@ fs::path file_store_root(const std::string& tracking_uri, const fs::path& cwd) {
   return p.is_absolute() ? p : cwd / p;
 }
 
-MlflowResult log_mlflow_run(const MlflowRun& run, const std::string& tracking_uri, const fs::path& cwd) {
+MlflowResult log_mlflow_run(const MlflowRun& run, const std::string& tracking_uri,
+                            const fs::path& cwd) {
   if (tracking_uri.rfind("http://", 0) == 0 || tracking_uri.rfind("https://", 0) == 0) {
     return log_to_rest(run, tracking_uri);
   }
@@ -457,8 +472,9 @@ MlflowResult log_to_file_store(const MlflowRun& run, const fs::path& root_in) {
     // A new store gets the Default experiment, as MLflow's FileStore makes it.
     if (!fs::exists(root)) {
       fs::create_directories(root / "0");
-      core::write_text_atomically(root / "0" / "meta.yaml",
-                                  experiment_meta("0", "Default", file_uri(root / "0"), millis(run.start_time)));
+      core::write_text_atomically(
+          root / "0" / "meta.yaml",
+          experiment_meta("0", "Default", file_uri(root / "0"), millis(run.start_time)));
     } else if (!fs::is_directory(root)) {
       throw TrackingError("the MLflow file store " + root.string() + " is not a folder");
     }
@@ -480,8 +496,9 @@ MlflowResult log_to_file_store(const MlflowRun& run, const fs::path& root_in) {
     result.experiment_id = experiment->id;
     const fs::path experiment_dir = root / experiment->id;
     if (!fs::is_directory(experiment_dir)) {
-      throw TrackingError("MLflow experiment '" + run.experiment_name + "' has id " + experiment->id +
-                          " but " + experiment_dir.string() + " is not its folder");
+      throw TrackingError("MLflow experiment '" + run.experiment_name + "' has id " +
+                          experiment->id + " but " + experiment_dir.string() +
+                          " is not its folder");
     }
 
     std::string run_id;
@@ -500,17 +517,20 @@ MlflowResult log_to_file_store(const MlflowRun& run, const fs::path& root_in) {
       fs::create_directories(staging / "tags");
       for (const auto& [k, v] : run.params) write_file(staging / "params" / k, v);
       const std::string ts = std::to_string(millis(run.end_time));
-      for (const auto& [k, v] : metrics) write_file(staging / "metrics" / k, ts + " " + python_float_repr(v) + " 0\n");
+      for (const auto& [k, v] : metrics)
+        write_file(staging / "metrics" / k, ts + " " + python_float_repr(v) + " 0\n");
       for (const auto& [k, v] : tags) write_file(staging / "tags" / k, v);
       // Artifacts go where the experiment's artifact_location says (normally this run folder).
       const auto artifact_root = local_path_of(experiment->artifact_location);
-      const bool in_run = artifact_root && fs::weakly_canonical(*artifact_root) == fs::weakly_canonical(experiment_dir);
+      const bool in_run = artifact_root && fs::weakly_canonical(*artifact_root) ==
+                                               fs::weakly_canonical(experiment_dir);
       if (!run.artifacts.empty()) {
         if (!artifact_root) {
           result.notes.push_back("artifacts not copied: the experiment's artifact_location " +
                                  experiment->artifact_location + " is not a local folder");
         } else {
-          const fs::path target = in_run ? staging / "artifacts" : *artifact_root / run_id / "artifacts";
+          const fs::path target =
+              in_run ? staging / "artifacts" : *artifact_root / run_id / "artifacts";
           fs::create_directories(target);
           for (const fs::path& file : run.artifacts) {
             fs::copy_file(file, target / file.filename(), fs::copy_options::overwrite_existing);
@@ -519,20 +539,12 @@ MlflowResult log_to_file_store(const MlflowRun& run, const fs::path& root_in) {
       }
       const std::string meta =
           "artifact_uri: " + yaml_string(result.artifact_uri) + "\n" +
-          "end_time: " + std::to_string(millis(run.end_time)) + "\n" +
-          "entry_point_name: ''\n" +
-          "experiment_id: " + yaml_string(experiment->id) + "\n" +
-          "lifecycle_stage: active\n" +
-          "run_id: " + yaml_string(run_id) + "\n" +
-          "run_name: " + yaml_string(name) + "\n" +
-          "run_uuid: " + yaml_string(run_id) + "\n" +
-          "source_name: ''\n" +
-          "source_type: 4\n" +
-          "source_version: ''\n" +
-          "start_time: " + std::to_string(millis(run.start_time)) + "\n" +
-          "status: 3\n" +
-          "tags: []\n" +
-          "user_id: " + yaml_string(user) + "\n";
+          "end_time: " + std::to_string(millis(run.end_time)) + "\n" + "entry_point_name: ''\n" +
+          "experiment_id: " + yaml_string(experiment->id) + "\n" + "lifecycle_stage: active\n" +
+          "run_id: " + yaml_string(run_id) + "\n" + "run_name: " + yaml_string(name) + "\n" +
+          "run_uuid: " + yaml_string(run_id) + "\n" + "source_name: ''\n" + "source_type: 4\n" +
+          "source_version: ''\n" + "start_time: " + std::to_string(millis(run.start_time)) + "\n" +
+          "status: 3\n" + "tags: []\n" + "user_id: " + yaml_string(user) + "\n";
       write_file(staging / "meta.yaml", meta);
       fs::rename(staging, result.run_dir);
     } catch (...) {
@@ -558,7 +570,8 @@ MlflowResult log_to_rest(const MlflowRun& run, const std::string& base_url) {
 
   const std::string api = "/api/2.0/mlflow/";
   const auto found = client.call(
-      "GET", api + "experiments/get-by-name?experiment_name=" + percent_encode(run.experiment_name, false),
+      "GET",
+      api + "experiments/get-by-name?experiment_name=" + percent_encode(run.experiment_name, false),
       nullptr, true);
   if (found && found->contains("experiment")) {
     const json& e = (*found)["experiment"];
@@ -568,7 +581,8 @@ MlflowResult log_to_rest(const MlflowRun& run, const std::string& base_url) {
     }
     result.experiment_id = e.at("experiment_id").get<std::string>();
   } else {
-    const auto created = client.call("POST", api + "experiments/create", {{"name", run.experiment_name}});
+    const auto created =
+        client.call("POST", api + "experiments/create", {{"name", run.experiment_name}});
     result.experiment_id = created->at("experiment_id").get<std::string>();
   }
 
@@ -586,17 +600,23 @@ MlflowResult log_to_rest(const MlflowRun& run, const std::string& base_url) {
 
   try {
     // runs/log-batch limits: 1000 metrics, 100 params, 100 tags, 1000 entries in all.
-    const std::vector<std::pair<std::string, std::string>> params(run.params.begin(), run.params.end());
+    const std::vector<std::pair<std::string, std::string>> params(run.params.begin(),
+                                                                  run.params.end());
     const std::int64_t ts = millis(run.end_time);
     for (std::size_t p = 0, m = 0; p < params.size() || m < metrics.size();) {
       const std::size_t np = std::min<std::size_t>(100, params.size() - p);
       const std::size_t nm = std::min<std::size_t>(1000 - np, metrics.size() - m);
       json metric_list = json::array();
       for (std::size_t i = m; i < m + nm; ++i) {
-        metric_list.push_back({{"key", metrics[i].first}, {"value", metrics[i].second}, {"timestamp", ts}, {"step", 0}});
+        metric_list.push_back({{"key", metrics[i].first},
+                               {"value", metrics[i].second},
+                               {"timestamp", ts},
+                               {"step", 0}});
       }
       client.call("POST", api + "runs/log-batch",
-                  {{"run_id", result.run_id}, {"metrics", metric_list}, {"params", key_values(params, p, np)},
+                  {{"run_id", result.run_id},
+                   {"metrics", metric_list},
+                   {"params", key_values(params, p, np)},
                    {"tags", json::array()}});
       p += np;
       m += nm;
@@ -615,27 +635,33 @@ MlflowResult log_to_rest(const MlflowRun& run, const std::string& base_url) {
         while (!path.empty() && path.front() == '/') path.erase(0, 1);
         while (!path.empty() && path.back() == '/') path.pop_back();
         for (const fs::path& file : run.artifacts) {
-          client.put_file("/api/2.0/mlflow-artifacts/artifacts/" + percent_encode(path, true) + "/" +
-                              percent_encode(file.filename().string(), false),
+          client.put_file("/api/2.0/mlflow-artifacts/artifacts/" + percent_encode(path, true) +
+                              "/" + percent_encode(file.filename().string(), false),
                           file);
         }
       } else {
-        result.notes.push_back("artifacts not uploaded: the run's artifact_uri " + result.artifact_uri +
-                               " is not served by the tracking server (start it with --serve-artifacts)");
+        result.notes.push_back(
+            "artifacts not uploaded: the run's artifact_uri " + result.artifact_uri +
+            " is not served by the tracking server (start it with --serve-artifacts)");
       }
     }
   } catch (...) {
-    // Leave the run marked FAILED rather than RUNNING forever; the first error is the one to report.
+    // Leave the run marked FAILED rather than RUNNING forever; the first error is the one to
+    // report.
     try {
       client.call("POST", api + "runs/update",
-                  {{"run_id", result.run_id}, {"run_uuid", result.run_id}, {"status", "FAILED"},
+                  {{"run_id", result.run_id},
+                   {"run_uuid", result.run_id},
+                   {"status", "FAILED"},
                    {"end_time", millis(std::chrono::system_clock::now())}});
     } catch (const std::exception&) {
     }
     throw;
   }
   client.call("POST", api + "runs/update",
-              {{"run_id", result.run_id}, {"run_uuid", result.run_id}, {"status", "FINISHED"},
+              {{"run_id", result.run_id},
+               {"run_uuid", result.run_id},
+               {"status", "FINISHED"},
                {"end_time", millis(run.end_time)}});
   return result;
 }

@@ -80,8 +80,9 @@ TEST(ClassificationMetrics, RocAucCountsTiesAsHalf) {
 }
 
 TEST(ClassificationMetrics, LogLossAndBrier) {
-  const double expected_log_loss =
-      -(std::log(0.7) + std::log(0.4) + std::log(0.6) + std::log(0.3) + std::log(0.8) + std::log(0.5)) / 6;
+  const double expected_log_loss = -(std::log(0.7) + std::log(0.4) + std::log(0.6) + std::log(0.3) +
+                                     std::log(0.8) + std::log(0.5)) /
+                                   6;
   EXPECT_NEAR(log_loss(kTrue, proba()), expected_log_loss, 1e-15);
   EXPECT_NEAR(log_loss(kTrue, proba()), 0.6506758059631615, 1e-15);  // scikit-learn's log_loss
   // Per row: 0.14, 0.62, 0.24, 0.74, 0.06, 0.375.

@@ -28,8 +28,8 @@ constexpr std::int64_t kStartUs = 1796000000000000;  // 2026-11-30 UTC
 struct GenOptions {
   int sessions = 6;
   int rows_per_session = 300;
-  double label_noise = 0.03;        // share of rows whose label is another class
-  double late_noise = -1;           // >= 0: this noise for rows in the latest 40% of time instead
+  double label_noise = 0.03;          // share of rows whose label is another class
+  double late_noise = -1;             // >= 0: this noise for rows in the latest 40% of time instead
   bool distracted_only_late = false;  // DISTRACTED only in the latest 30% of time
   std::uint32_t seed = 1;
 };
@@ -107,7 +107,8 @@ TEST(FocusTraining, RecoversTheRuleAndWritesItsOutputs) {
   EXPECT_FALSE(r.skipped);
   EXPECT_FALSE(r.weak_labels);
   EXPECT_EQ(r.model.classes, (std::vector<std::string>{"AWAY", "DISTRACTED", "FOCUSED"}));
-  EXPECT_EQ(r.model.features, (std::vector<std::string>{"face_present", "nose_offset_abs", "nose_offset_signed"}));
+  EXPECT_EQ(r.model.features,
+            (std::vector<std::string>{"face_present", "nose_offset_abs", "nose_offset_signed"}));
   // 1800 rows; per session 6 PAUSED (r % 50 == 49) and 4 without a label (r % 97 == 3: r = 3,
   // 100, 197, 294, none of them PAUSED): 300 - 6 - 4 = 290 used.
   EXPECT_EQ(r.rows_read, 1800);
@@ -134,7 +135,8 @@ TEST(FocusTraining, RecoversTheRuleAndWritesItsOutputs) {
   EXPECT_EQ(eval.at("data_sha256"), r.data_sha256);
   EXPECT_EQ(eval.at("rows").at("test"), r.test_rows);
   EXPECT_DOUBLE_EQ(eval.at("test").at("accuracy").get<double>(), r.test.accuracy);
-  for (const char* key : {"balanced_accuracy", "macro_f1", "macro_roc_auc", "log_loss", "brier", "ece"}) {
+  for (const char* key :
+       {"balanced_accuracy", "macro_f1", "macro_roc_auc", "log_loss", "brier", "ece"}) {
     EXPECT_TRUE(eval.at("test").at(key).is_number()) << key;
   }
   EXPECT_EQ(eval.at("test").at("per_class").at("AWAY").at("support").get<std::int64_t>() +
@@ -166,7 +168,8 @@ TEST(FocusTraining, SessionSplitKeepsEverySessionOnOneSideAndFollowsTheSeed) {
     const TrainResult r = train_focus_model(o);
     std::set<std::string> all;
     for (const auto* list : {&r.train_sessions, &r.validation_sessions, &r.test_sessions}) {
-      for (const std::string& s : *list) EXPECT_TRUE(all.insert(s).second) << s << " is on two sides, seed " << seed;
+      for (const std::string& s : *list)
+        EXPECT_TRUE(all.insert(s).second) << s << " is on two sides, seed " << seed;
     }
     EXPECT_EQ(all.size(), 8u);
     EXPECT_EQ(r.test_sessions.size(), 2u);        // 0.25 of 8
@@ -225,14 +228,15 @@ TEST(FocusTraining, TheLoaderNamesEveryMissingColumn) {
   core::Table t = labelled_rows({.sessions = 2, .rows_per_session = 10});
   core::Table partial;
   for (const core::Column& c : t.columns()) {
-    if (c.name() != "nose_offset_abs" && c.name() != "label" && c.name() != "session_mode") partial.add(c);
+    if (c.name() != "nose_offset_abs" && c.name() != "label" && c.name() != "session_mode")
+      partial.add(c);
   }
   core::write_parquet(partial, dir / "p.parquet");
   TrainOptions o = options_for(dir / "p.parquet", dir / "m");
   o.config.features = {"face_present", "nose_offset_abs", "nose_offset_signed", "ear_left"};
-  test::expect_error<MissingColumnsError>([&] { train_focus_model(o); },
-                                          {"p.parquet", "lacks 4 columns", "session_mode", "label",
-                                           "nose_offset_abs", "ear_left"});
+  test::expect_error<MissingColumnsError>(
+      [&] { train_focus_model(o); },
+      {"p.parquet", "lacks 4 columns", "session_mode", "label", "nose_offset_abs", "ear_left"});
   EXPECT_FALSE(fs::exists(dir / "m"));  // failed before anything was written
 
   // An event log without human labels: its reader names the label column too.
@@ -248,7 +252,8 @@ TEST(FocusTraining, TheLoaderNamesEveryMissingColumn) {
   }
   TrainOptions from_log = options_for(dir / "events", dir / "m2");
   from_log.config.features = {"face_present", "no_such_feature"};
-  test::expect_error<MissingColumnsError>([&] { train_focus_model(from_log); }, {"label", "no_such_feature"});
+  test::expect_error<MissingColumnsError>([&] { train_focus_model(from_log); },
+                                          {"label", "no_such_feature"});
 }
 
 // An event log from EventLogWriter, labelled by the rules' states: state_smooth as weak labels.
@@ -274,9 +279,9 @@ TEST(FocusTraining, WeakLabelsFromTheLogAreMarkedAndOnlyRunningRowsCount) {
         e.features.nose_offset_abs = e.features.face_present ? 0.3 * u(random) : 0.0;
         e.features.nose_offset_signed = e.features.nose_offset_abs;
         e.features.brightness = 100;
-        const FocusState state = !e.features.face_present ? FocusState::Away
+        const FocusState state = !e.features.face_present            ? FocusState::Away
                                  : e.features.nose_offset_abs > 0.15 ? FocusState::Distracted
-                                                                    : FocusState::Focused;
+                                                                     : FocusState::Focused;
         // Paused rows carry the opposite relation: if they were used, accuracy would drop.
         e.state_smooth = e.session_mode == SessionMode::Paused ? FocusState::Focused : state;
         e.state_raw = e.state_smooth;
@@ -327,19 +332,23 @@ TEST(FocusTraining, DataThatCannotTrainIsATypedError) {
   test::expect_error<TrainingDataError>([&] { train_focus_model(options_for(one, dir / "m")); },
                                         {"too few sessions", "1 session", "s0", "split: time"});
   // DISTRACTED only in the latest 30 % of time: a time split leaves it out of training.
-  core::write_parquet(labelled_rows({.sessions = 2, .rows_per_session = 300, .label_noise = 0, .distracted_only_late = true}),
-                      dir / "late.parquet");
+  core::write_parquet(
+      labelled_rows(
+          {.sessions = 2, .rows_per_session = 300, .label_noise = 0, .distracted_only_late = true}),
+      dir / "late.parquet");
   TrainOptions late = options_for(dir / "late.parquet", dir / "m");
   late.config.split = SplitKind::kTime;
-  test::expect_error<TrainingDataError>([&] { train_focus_model(late); },
-                                        {"class DISTRACTED has no rows among the", "training rows"});
+  test::expect_error<TrainingDataError>(
+      [&] { train_focus_model(late); },
+      {"class DISTRACTED has no rows among the", "training rows"});
   // A label outside the configured classes.
   TrainOptions fixed = options_for(one, dir / "m");
   fixed.config.classes = {"FOCUSED", "AWAY"};
-  test::expect_error<TrainingDataError>([&] { train_focus_model(fixed); }, {"labels outside classes", "'DISTRACTED'"});
+  test::expect_error<TrainingDataError>([&] { train_focus_model(fixed); },
+                                        {"labels outside classes", "'DISTRACTED'"});
   // No input at all.
-  test::expect_error<MissingInputError>([&] { train_focus_model(options_for(dir / "nothing", dir / "m")); },
-                                        {"nothing"});
+  test::expect_error<MissingInputError>(
+      [&] { train_focus_model(options_for(dir / "nothing", dir / "m")); }, {"nothing"});
 }
 
 TEST(FocusTraining, AnUnchangedRunIsSkippedUnlessForced) {
@@ -372,34 +381,38 @@ TEST(FocusTraining, LogsAnMlflowRunWithTheOutputsAsArtifacts) {
   ASSERT_TRUE(r.mlflow);
   const fs::path run = r.mlflow->run_dir;
   EXPECT_EQ(run.parent_path().parent_path(), dir / "mlruns");
-  for (const char* f : {"focus_model.json", "latest_eval.json", "confusion_matrix.png", "reliability.png"}) {
+  for (const char* f :
+       {"focus_model.json", "latest_eval.json", "confusion_matrix.png", "reliability.png"}) {
     EXPECT_EQ(test::read_file(run / "artifacts" / f), test::read_file(dir / "m" / f)) << f;
   }
   EXPECT_EQ(test::read_file(run / "params" / "C"), "1.0");
   EXPECT_EQ(test::read_file(run / "params" / "split"), "session");
   EXPECT_EQ(test::read_file(run / "tags" / "ethovid.data_sha256"), r.data_sha256);
   const std::string accuracy = test::read_file(run / "metrics" / "test_accuracy");
-  EXPECT_NE(accuracy.find(" " + python_float_repr(r.test.accuracy) + " 0\n"), std::string::npos) << accuracy;
+  EXPECT_NE(accuracy.find(" " + python_float_repr(r.test.accuracy) + " 0\n"), std::string::npos)
+      << accuracy;
   EXPECT_TRUE(fs::exists(run / "metrics" / "test_f1_DISTRACTED"));
-  EXPECT_NE(test::read_file(run.parent_path() / "meta.yaml").find("name: focus-test\n"), std::string::npos);
+  EXPECT_NE(test::read_file(run.parent_path() / "meta.yaml").find("name: focus-test\n"),
+            std::string::npos);
 }
 
 TEST(FocusTrainConfig, ReadsEveryKeyAndRejectsUnknownOnes) {
   test::ScratchDir dir;
-  std::ofstream(dir / "train.yaml") << "features: [face_present, head_yaw_deg]\n"
-                                       "label: state_smooth\n"
-                                       "classes: [AWAY, DISTRACTED, FOCUSED]\n"
-                                       "running_only: false\n"
-                                       "split: time\n"
-                                       "test_fraction: 0.3\n"
-                                       "validation_fraction: 0.1\n"
-                                       "seed: 9\n"
-                                       "C: 0.5\n"
-                                       "class_weight: {AWAY: 1, DISTRACTED: 2.5, FOCUSED: 1}\n"
-                                       "max_iterations: 50\n"
-                                       "reliability_bins: 15\n"
-                                       "slices: {brightness_edges: [0, 128, 256], face_size_edges: [0, 0.5, 1]}\n"
-                                       "experiment: mine\n";
+  std::ofstream(dir / "train.yaml")
+      << "features: [face_present, head_yaw_deg]\n"
+         "label: state_smooth\n"
+         "classes: [AWAY, DISTRACTED, FOCUSED]\n"
+         "running_only: false\n"
+         "split: time\n"
+         "test_fraction: 0.3\n"
+         "validation_fraction: 0.1\n"
+         "seed: 9\n"
+         "C: 0.5\n"
+         "class_weight: {AWAY: 1, DISTRACTED: 2.5, FOCUSED: 1}\n"
+         "max_iterations: 50\n"
+         "reliability_bins: 15\n"
+         "slices: {brightness_edges: [0, 128, 256], face_size_edges: [0, 0.5, 1]}\n"
+         "experiment: mine\n";
   const TrainConfig c = load_train_config(dir / "train.yaml");
   EXPECT_EQ(c.features, (std::vector<std::string>{"face_present", "head_yaw_deg"}));
   EXPECT_EQ(c.label, "state_smooth");
@@ -419,11 +432,14 @@ TEST(FocusTrainConfig, ReadsEveryKeyAndRejectsUnknownOnes) {
   EXPECT_EQ(c.to_json().at("class_weight").at("DISTRACTED"), 2.5);
 
   std::ofstream(dir / "typo.yaml") << "featurs: [a]\n";
-  test::expect_error<ConfigError>([&] { load_train_config(dir / "typo.yaml"); }, {"typo.yaml", "featurs", "allowed"});
+  test::expect_error<ConfigError>([&] { load_train_config(dir / "typo.yaml"); },
+                                  {"typo.yaml", "featurs", "allowed"});
   std::ofstream(dir / "bad.yaml") << "test_fraction: 1.5\n";
-  test::expect_error<ConfigError>([&] { load_train_config(dir / "bad.yaml"); }, {"bad.yaml", "test_fraction", "(0, 1)"});
+  test::expect_error<ConfigError>([&] { load_train_config(dir / "bad.yaml"); },
+                                  {"bad.yaml", "test_fraction", "(0, 1)"});
   std::ofstream(dir / "split.yaml") << "split: random\n";
-  test::expect_error<ConfigError>([&] { load_train_config(dir / "split.yaml"); }, {"split", "random", "session or time"});
+  test::expect_error<ConfigError>([&] { load_train_config(dir / "split.yaml"); },
+                                  {"split", "random", "session or time"});
   std::ofstream(dir / "empty.yaml") << "";
   EXPECT_EQ(load_train_config(dir / "empty.yaml").features.size(), 3u);
 }

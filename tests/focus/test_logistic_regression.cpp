@@ -24,6 +24,7 @@ namespace {
 //       .fit(StandardScaler().fit_transform(x), y)   (multinomial)
 // printed with %.10g. (sag and newton-cg agree to 1e-10 and their gradients are below 1e-9; the
 // default lbfgs stops early there, 1e-5 away, on a line-search warning.)
+// clang-format off
 const std::vector<std::vector<double>> kX = {
     {-0.013653559731046358, 5.09293045232047, 1.0},
     {2.092286584609805, 5.0010420414256345, 0.0},
@@ -86,6 +87,7 @@ const std::vector<std::vector<double>> kX = {
     {2.19359289555289, 4.970469871810724, 1.0},
     {4.509078121142303, 4.478592217993889, 0.0}
 };
+// clang-format on
 const std::vector<int> kY = {2, 0, 0, 1, 2, 1, 0, 1, 0, 0, 2, 0, 2, 2, 1, 0, 0, 2, 1, 2,
                              0, 1, 2, 2, 2, 1, 2, 2, 1, 1, 2, 2, 2, 2, 2, 2, 2, 1, 2, 0,
                              1, 1, 0, 2, 2, 2, 2, 2, 1, 0, 2, 0, 0, 2, 0, 0, 0, 0, 0, 0};
@@ -249,7 +251,8 @@ TEST(LogisticRegression, DegenerateDataIsATypedError) {
     fit_logistic_regression(x, two, 3);
     ADD_FAILURE() << "no error for an empty class";
   } catch (const DegenerateDataError& e) {
-    EXPECT_NE(std::string(e.what()).find("class 2 of 3 has no rows"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("class 2 of 3 has no rows"), std::string::npos)
+        << e.what();
   }
   // Sizes.
   EXPECT_THROW(fit_logistic_regression(x, std::vector<int>(59, 0), 3), DegenerateDataError);

@@ -3,6 +3,7 @@
 // the REST API against a small in-test server that records the requests and answers as MLflow
 // does, so CI needs no MLflow.
 #include <gtest/gtest.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -106,6 +107,7 @@ TEST(MlflowFileStore, LaysOutANewStoreAsMlflowDoes) {
   EXPECT_EQ(r.location, root.string());
 
   // The Default experiment of a new store, and the trash folder FileStore makes.
+  // clang-format off
   EXPECT_EQ(read_file(root / "0" / "meta.yaml"),
             "artifact_location: file://" + root.string() + "/0\n"
             "creation_time: 1700000000123\n"
@@ -113,6 +115,7 @@ TEST(MlflowFileStore, LaysOutANewStoreAsMlflowDoes) {
             "last_update_time: 1700000000123\n"
             "lifecycle_stage: active\n"
             "name: Default\n");
+  // clang-format on
   EXPECT_TRUE(fs::is_directory(root / ".trash"));
 
   // The new experiment: an 18-digit id, its meta.yaml with this moment's times.
@@ -132,7 +135,9 @@ TEST(MlflowFileStore, LaysOutANewStoreAsMlflowDoes) {
   ASSERT_TRUE(std::regex_match(r.run_id, std::regex("[0-9a-f]{32}"))) << r.run_id;
   const fs::path run_dir = root / r.experiment_id / r.run_id;
   EXPECT_EQ(r.run_dir, run_dir);
-  EXPECT_EQ(r.artifact_uri, "file://" + root.string() + "/" + r.experiment_id + "/" + r.run_id + "/artifacts");
+  EXPECT_EQ(r.artifact_uri,
+            "file://" + root.string() + "/" + r.experiment_id + "/" + r.run_id + "/artifacts");
+  // clang-format off
   EXPECT_EQ(read_file(run_dir / "meta.yaml"),
             "artifact_uri: " + r.artifact_uri + "\n"
             "end_time: 1700000005456\n"
@@ -149,6 +154,7 @@ TEST(MlflowFileStore, LaysOutANewStoreAsMlflowDoes) {
             "status: 3\n"
             "tags: []\n"
             "user_id: alice\n");
+  // clang-format on
   EXPECT_EQ(read_file(run_dir / "params" / "C"), "1.0");
   EXPECT_EQ(read_file(run_dir / "params" / "features"), "face_present,nose_offset_abs");
   EXPECT_EQ(read_file(run_dir / "metrics" / "accuracy"), "1700000005456 0.75 0\n");
@@ -164,9 +170,11 @@ TEST(MlflowFileStore, LaysOutANewStoreAsMlflowDoes) {
   EXPECT_EQ(read_file(run_dir / "artifacts" / "focus_model.json"), read_file(artifact));
   // Nothing else in the run folder, and no staging folder left behind.
   std::vector<std::string> entries;
-  for (const auto& e : fs::directory_iterator(run_dir)) entries.push_back(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(run_dir))
+    entries.push_back(e.path().filename().string());
   std::sort(entries.begin(), entries.end());
-  EXPECT_EQ(entries, (std::vector<std::string>{"artifacts", "meta.yaml", "metrics", "params", "tags"}));
+  EXPECT_EQ(entries,
+            (std::vector<std::string>{"artifacts", "meta.yaml", "metrics", "params", "tags"}));
   std::vector<std::string> in_experiment;
   for (const auto& e : fs::directory_iterator(root / r.experiment_id)) {
     in_experiment.push_back(e.path().filename().string());
@@ -203,15 +211,16 @@ TEST(MlflowFileStore, MetaFilesAreWhatPyYamlWritesForTheSameValues) {
       "        assert isinstance(data['start_time'], int) and isinstance(data['end_time'], int)\n"
       "        assert isinstance(data['run_id'], str) and data['run_id'] == data['run_uuid']\n"
       "    else:\n"
-      "        assert isinstance(data['creation_time'], int) and data['lifecycle_stage'] == 'active'\n";
+      "        assert isinstance(data['creation_time'], int) and data['lifecycle_stage'] == "
+      "'active'\n";
   const fs::path script_path = dir / "check.py";
   std::ofstream(script_path) << script;
   const fs::path root = dir / "mlruns";
   const int rc = std::system("/usr/bin/python3 -c 'import yaml' 2>/dev/null");
   if (rc != 0) GTEST_SKIP() << "Debian's python3-yaml is not installed";
-  const std::string command = "/usr/bin/python3 " + script_path.string() + " " + (root / "0" / "meta.yaml").string() +
-                              " " + (root / r.experiment_id / "meta.yaml").string() + " " +
-                              (r.run_dir / "meta.yaml").string();
+  const std::string command =
+      "/usr/bin/python3 " + script_path.string() + " " + (root / "0" / "meta.yaml").string() + " " +
+      (root / r.experiment_id / "meta.yaml").string() + " " + (r.run_dir / "meta.yaml").string();
   EXPECT_EQ(std::system(command.c_str()), 0);
 }
 
@@ -235,9 +244,10 @@ TEST(MlflowFileStore, AnExistingExperimentIsFoundByName) {
   fs::create_directories(root / "0");
   fs::create_directories(root / ".trash");
   fs::create_directories(root / "5");
-  std::ofstream(root / "5" / "meta.yaml") << "artifact_location: file://" << (root / "5").string()
-                                         << "\ncreation_time: 1\nexperiment_id: '5'\n"
-                                            "last_update_time: 2\nlifecycle_stage: active\nname: focus\n";
+  std::ofstream(root / "5" / "meta.yaml")
+      << "artifact_location: file://" << (root / "5").string()
+      << "\ncreation_time: 1\nexperiment_id: '5'\n"
+         "last_update_time: 2\nlifecycle_stage: active\nname: focus\n";
   const fs::path artifact = dir / "a.json";
   std::ofstream(artifact) << "{}";
   const MlflowResult r = log_to_file_store(sample_run(artifact), root);
@@ -273,49 +283,65 @@ class FakeMlflowServer {
       requests_.push_back({req.method, path, req.body, req.get_header_value("Authorization")});
     };
     const std::string api = prefix_ + "/api/2.0/mlflow/";
-    server_.Get(api + "experiments/get-by-name", [this, record](const httplib::Request& req, httplib::Response& res) {
+    server_.Get(api + "experiments/get-by-name", [this, record](const httplib::Request& req,
+                                                                httplib::Response& res) {
       record(req);
       if (existing_experiment_) {
-        res.set_content(json{{"experiment", {{"experiment_id", "3"}, {"name", "focus"}, {"lifecycle_stage", "active"}}}}.dump(),
-                        "application/json");
+        res.set_content(
+            json{{"experiment",
+                  {{"experiment_id", "3"}, {"name", "focus"}, {"lifecycle_stage", "active"}}}}
+                .dump(),
+            "application/json");
       } else {
         res.status = 404;
-        res.set_content(R"({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "Could not find experiment with name 'focus'"})",
+        res.set_content(R"({"error_code": "RESOURCE_DOES_NOT_EXIST", )"
+                        R"("message": "Could not find experiment with name 'focus'"})",
                         "application/json");
       }
     });
-    server_.Post(api + "experiments/create", [record](const httplib::Request& req, httplib::Response& res) {
-      record(req);
-      res.set_content(R"({"experiment_id": "7"})", "application/json");
-    });
-    server_.Post(api + "runs/create", [this, record](const httplib::Request& req, httplib::Response& res) {
-      record(req);
-      const json body = json::parse(req.body);
-      const std::string exp = body.at("experiment_id");
-      res.set_content(json{{"run", {{"info", {{"run_id", "abc123"}, {"run_uuid", "abc123"}, {"experiment_id", exp},
-                                              {"status", "RUNNING"}, {"artifact_uri", artifact_uri_},
-                                              {"lifecycle_stage", "active"}}},
-                                    {"data", json::object()}}}}
-                          .dump(),
-                      "application/json");
-    });
-    server_.Post(api + "runs/log-batch", [this, record](const httplib::Request& req, httplib::Response& res) {
+    server_.Post(api + "experiments/create",
+                 [record](const httplib::Request& req, httplib::Response& res) {
+                   record(req);
+                   res.set_content(R"({"experiment_id": "7"})", "application/json");
+                 });
+    server_.Post(api + "runs/create",
+                 [this, record](const httplib::Request& req, httplib::Response& res) {
+                   record(req);
+                   const json body = json::parse(req.body);
+                   const std::string exp = body.at("experiment_id");
+                   res.set_content(json{{"run",
+                                         {{"info",
+                                           {{"run_id", "abc123"},
+                                            {"run_uuid", "abc123"},
+                                            {"experiment_id", exp},
+                                            {"status", "RUNNING"},
+                                            {"artifact_uri", artifact_uri_},
+                                            {"lifecycle_stage", "active"}}},
+                                          {"data", json::object()}}}}
+                                       .dump(),
+                                   "application/json");
+                 });
+    server_.Post(api + "runs/log-batch", [this, record](const httplib::Request& req,
+                                                        httplib::Response& res) {
       record(req);
       if (fail_log_batch_) {
         res.status = 400;
-        res.set_content(R"({"error_code": "INVALID_PARAMETER_VALUE", "message": "bad param"})", "application/json");
+        res.set_content(R"({"error_code": "INVALID_PARAMETER_VALUE", "message": "bad param"})",
+                        "application/json");
         return;
       }
       res.set_content("{}", "application/json");
     });
-    server_.Post(api + "runs/update", [record](const httplib::Request& req, httplib::Response& res) {
-      record(req);
-      res.set_content(R"({"run_info": {}})", "application/json");
-    });
-    server_.Put(R"(.*/api/2\.0/mlflow-artifacts/artifacts/.*)", [record](const httplib::Request& req, httplib::Response& res) {
-      record(req);
-      res.set_content("{}", "application/json");
-    });
+    server_.Post(api + "runs/update",
+                 [record](const httplib::Request& req, httplib::Response& res) {
+                   record(req);
+                   res.set_content(R"({"run_info": {}})", "application/json");
+                 });
+    server_.Put(R"(.*/api/2\.0/mlflow-artifacts/artifacts/.*)",
+                [record](const httplib::Request& req, httplib::Response& res) {
+                  record(req);
+                  res.set_content("{}", "application/json");
+                });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     // stop() does nothing until the listening loop runs.
@@ -372,18 +398,21 @@ TEST(MlflowRest, LogsARunThroughTheApi) {
   std::map<std::string, std::string> tags;
   for (const json& t : create.at("tags")) tags[t.at("key")] = t.at("value");
   EXPECT_EQ(tags, (std::map<std::string, std::string>{{"ethovid.version", "0.1.0"},
-                                                       {"mlflow.runName", "bright-owl-7"},
-                                                       {"mlflow.source.name", "ethovid focus train"},
-                                                       {"mlflow.source.type", "LOCAL"},
-                                                       {"mlflow.user", "alice"}}));
+                                                      {"mlflow.runName", "bright-owl-7"},
+                                                      {"mlflow.source.name", "ethovid focus train"},
+                                                      {"mlflow.source.type", "LOCAL"},
+                                                      {"mlflow.user", "alice"}}));
 
   EXPECT_EQ(q[3].path, "/api/2.0/mlflow/runs/log-batch");
   const json batch = json::parse(q[3].body);
   EXPECT_EQ(batch.at("run_id"), "abc123");
-  EXPECT_EQ(batch.at("params"), (json::array({{{"key", "C"}, {"value", "1.0"}},
-                                              {{"key", "features"}, {"value", "face_present,nose_offset_abs"}}})));
+  EXPECT_EQ(batch.at("params"),
+            (json::array({{{"key", "C"}, {"value", "1.0"}},
+                          {{"key", "features"}, {"value", "face_present,nose_offset_abs"}}})));
   ASSERT_EQ(batch.at("metrics").size(), 2u);  // the NaN one is left out
-  EXPECT_EQ(batch.at("metrics")[0], (json{{"key", "accuracy"}, {"value", 0.75}, {"timestamp", 1700000005456}, {"step", 0}}));
+  EXPECT_EQ(
+      batch.at("metrics")[0],
+      (json{{"key", "accuracy"}, {"value", 0.75}, {"timestamp", 1700000005456}, {"step", 0}}));
   EXPECT_EQ(batch.at("metrics")[1].at("key"), "log_loss");
   EXPECT_DOUBLE_EQ(batch.at("metrics")[1].at("value").get<double>(), 0.1 + 0.2);
   ASSERT_EQ(r.notes.size(), 1u);
@@ -394,8 +423,10 @@ TEST(MlflowRest, LogsARunThroughTheApi) {
   EXPECT_EQ(q[4].body, read_file(artifact));
 
   EXPECT_EQ(q[5].path, "/api/2.0/mlflow/runs/update");
-  EXPECT_EQ(json::parse(q[5].body),
-            (json{{"run_id", "abc123"}, {"run_uuid", "abc123"}, {"status", "FINISHED"}, {"end_time", 1700000005456}}));
+  EXPECT_EQ(json::parse(q[5].body), (json{{"run_id", "abc123"},
+                                          {"run_uuid", "abc123"},
+                                          {"status", "FINISHED"},
+                                          {"end_time", 1700000005456}}));
 }
 
 TEST(MlflowRest, UsesAnExistingExperimentAPathPrefixAndTheToken) {
@@ -422,8 +453,10 @@ TEST(MlflowRest, BatchesWithinMlflowsLimits) {
   MlflowRun run;
   run.user = "bob";
   run.run_name = "r";
-  for (int i = 0; i < 150; ++i) run.params[std::string("p").append(std::to_string(1000 + i))] = std::to_string(i);
-  for (int i = 0; i < 1200; ++i) run.metrics[std::string("m").append(std::to_string(10000 + i))] = i;
+  for (int i = 0; i < 150; ++i)
+    run.params[std::string("p").append(std::to_string(1000 + i))] = std::to_string(i);
+  for (int i = 0; i < 1200; ++i)
+    run.metrics[std::string("m").append(std::to_string(10000 + i))] = i;
   log_to_rest(run, server.url());
   std::size_t params = 0, metrics = 0, batches = 0;
   for (const Recorded& rq : server.requests()) {
@@ -446,8 +479,9 @@ TEST(MlflowRest, ARefusedRequestIsATrackingErrorAndTheRunIsMarkedFailed) {
   std::ofstream(artifact) << "{}";
   FakeMlflowServer server;
   server.fail_log_batch_ = true;
-  test::expect_error<TrackingError>([&] { log_to_rest(sample_run(artifact), server.url()); },
-                                    {server.url(), "POST /api/2.0/mlflow/runs/log-batch", "400", "bad param"});
+  test::expect_error<TrackingError>(
+      [&] { log_to_rest(sample_run(artifact), server.url()); },
+      {server.url(), "POST /api/2.0/mlflow/runs/log-batch", "400", "bad param"});
   const std::vector<Recorded> q = server.requests();
   ASSERT_FALSE(q.empty());
   EXPECT_EQ(q.back().path, "/api/2.0/mlflow/runs/update");
@@ -479,15 +513,18 @@ TEST(MlflowRest, AnUnreachableServerIsNamed) {
   const int port = ntohs(addr.sin_port);
   close(fd);
   const std::string url = "http://127.0.0.1:" + std::to_string(port);
-  test::expect_error<TrackingError>([&] { log_to_rest(MlflowRun{}, url); }, {url, "could not be reached"});
-  test::expect_error<TrackingError>([&] { log_to_rest(MlflowRun{}, "http://"); }, {"not http(s)://host"});
+  test::expect_error<TrackingError>([&] { log_to_rest(MlflowRun{}, url); },
+                                    {url, "could not be reached"});
+  test::expect_error<TrackingError>([&] { log_to_rest(MlflowRun{}, "http://"); },
+                                    {"not http(s)://host"});
 }
 
 TEST(MlflowRest, HttpsSpeaksTls) {
   // TLS to a plain-HTTP server fails in the handshake: the client did try TLS.
   FakeMlflowServer server;
   const std::string url = "https" + server.url().substr(4);
-  test::expect_error<TrackingError>([&] { log_to_rest(MlflowRun{}, url); }, {url, "could not be reached"});
+  test::expect_error<TrackingError>([&] { log_to_rest(MlflowRun{}, url); },
+                                    {url, "could not be reached"});
   EXPECT_TRUE(server.requests().empty());
 }
 
