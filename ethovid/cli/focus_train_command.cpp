@@ -29,8 +29,10 @@ void print_summary(const focus::TrainResult& r, const std::filesystem::path& out
     return;
   }
   std::cout << "focus train: " << r.rows_used << " labelled rows (" << r.train_rows << " train in "
-            << r.train_sessions.size() << " sessions, " << r.validation_rows << " validation, "
-            << r.test_rows << " test in " << r.test_sessions.size() << " sessions)"
+            << r.train_sessions.size()
+            << (r.train_sessions.size() == 1 ? " session, " : " sessions, ") << r.validation_rows
+            << " validation, " << r.test_rows << " test in " << r.test_sessions.size()
+            << (r.test_sessions.size() == 1 ? " session)" : " sessions)")
             << (r.weak_labels ? "; WEAK labels (the rules' states)" : "") << "\n";
   const focus::ClassificationReport& t = r.test;
   std::cout << "test: accuracy " << fixed(t.accuracy) << ", balanced accuracy "

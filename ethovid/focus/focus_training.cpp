@@ -573,10 +573,13 @@ TrainResult train_focus_model(const TrainOptions& o) {
   // Up to date? Same rows, same configuration, outputs in place.
   core::Provenance provenance;
   provenance.add_input_digest(source + " (rows used)", result.data_sha256, rows.size());
-  if (o.config_file) provenance.add_input(*o.config_file);
   Json parameters = c.to_json();
   parameters["classes"] = classes;
-  provenance.set_parameters(parameters);
+  // What the fit depends on: the MLflow experiment a run is filed under is not part of it, and
+  // train.yaml itself is not an input (its values are the parameters), so neither re-trains.
+  Json fit_parameters = parameters;
+  fit_parameters.erase("experiment");
+  provenance.set_parameters(fit_parameters);
   result.model_path = o.out / "focus_model.json";
   result.eval_path = o.out / "latest_eval.json";
   result.confusion_png = o.out / "confusion_matrix.png";
@@ -739,6 +742,7 @@ TrainResult train_focus_model(const TrainOptions& o) {
                      {"gradient_max", fit.gradient_max},
                      {"class_weights", fit.class_weights}};
   training["config"] = parameters;
+  if (o.config_file) training["config_file"] = o.config_file->string();
   const Json prov = provenance.finish();
   training["provenance"] = prov;
   model.training = nlohmann::json::parse(training.dump());
