@@ -161,27 +161,33 @@ std::optional<YAML::Node> read_meta(const fs::path& dir) {
   }
 }
 
+// A scalar field of a meta.yaml, or `fallback` when absent or not a scalar (a malformed
+// experiment is skipped, as MLflow skips it).
+std::string field(const YAML::Node& meta, const char* key, const std::string& fallback) {
+  const YAML::Node node = meta[key];
+  if (!node || !node.IsScalar()) return fallback;
+  return node.Scalar();
+}
+
 // The active experiment of that name; TrackingError when it exists only in .trash.
 std::optional<Experiment> find_experiment(const fs::path& root, const std::string& name) {
   for (const auto& entry : fs::directory_iterator(root)) {
     const std::string dir = entry.path().filename().string();
     if (!entry.is_directory() || dir == ".trash" || dir == "models") continue;
     const auto meta = read_meta(entry.path());
-    if (!meta || !(*meta)["name"] || (*meta)["name"].as<std::string>() != name) continue;
-    const std::string stage =
-        (*meta)["lifecycle_stage"] ? (*meta)["lifecycle_stage"].as<std::string>() : "active";
-    if (stage != "active") continue;
+    if (!meta || field(*meta, "name", "") != name) continue;
+    if (field(*meta, "lifecycle_stage", "active") != "active") continue;
     Experiment e;
-    e.id = (*meta)["experiment_id"] ? (*meta)["experiment_id"].as<std::string>() : dir;
-    e.artifact_location =
-        (*meta)["artifact_location"] ? (*meta)["artifact_location"].as<std::string>() : "";
+    e.id = field(*meta, "experiment_id", dir);
+    // A meta.yaml without it (hand-made, or malformed): the experiment's own folder.
+    e.artifact_location = field(*meta, "artifact_location", file_uri(root / e.id));
     return e;
   }
   const fs::path trash = root / ".trash";
   if (fs::is_directory(trash)) {
     for (const auto& entry : fs::directory_iterator(trash)) {
       const auto meta = read_meta(entry.path());
-      if (meta && (*meta)["name"] && (*meta)["name"].as<std::string>() == name) {
+      if (meta && field(*meta, "name", "") == name) {
         throw TrackingError("MLflow experiment '" + name + "' exists only as deleted, in " +
                             entry.path().string() + ": restore it (mlflow experiments restore " +
                             "--experiment-id " + entry.path().filename().string() +

@@ -254,6 +254,18 @@ TEST(MlflowFileStore, AnExistingExperimentIsFoundByName) {
   EXPECT_EQ(r.experiment_id, "5");
   EXPECT_TRUE(fs::is_regular_file(root / "5" / r.run_id / "artifacts" / "a.json"));
   EXPECT_FALSE(fs::exists(root / "0" / "meta.yaml"));  // an existing store is not given one
+  // An experiment whose meta.yaml has no artifact_location (and a malformed one beside it):
+  // the artifacts go to its own folder.
+  fs::create_directories(root / "9");
+  std::ofstream(root / "9" / "meta.yaml") << "experiment_id: '9'\nname: bare\n";
+  fs::create_directories(root / "10");
+  std::ofstream(root / "10" / "meta.yaml") << "name: [not, a, name]\n";
+  MlflowRun bare = sample_run(artifact);
+  bare.experiment_name = "bare";
+  const MlflowResult b = log_to_file_store(bare, root);
+  EXPECT_EQ(b.experiment_id, "9");
+  EXPECT_TRUE(fs::is_regular_file(root / "9" / b.run_id / "artifacts" / "a.json"));
+  EXPECT_EQ(b.artifact_uri, "file://" + root.string() + "/9/" + b.run_id + "/artifacts");
 }
 
 TEST(MlflowFileStore, OtherStoresAreNamed) {
