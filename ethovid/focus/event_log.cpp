@@ -1,7 +1,7 @@
 #include "ethovid/focus/event_log.hpp"
 
-#include <stdio.h>  // renameat2
 #include <fcntl.h>  // AT_FDCWD
+#include <stdio.h>  // renameat2
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <iostream>
 #include <utility>
 
@@ -43,8 +44,8 @@ bool all_digits(const std::string& text) {
 
 void check_run_id(const std::string& run_id, const fs::path& dir) {
   const bool ok = !run_id.empty() && std::all_of(run_id.begin(), run_id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
   if (!ok) {
     throw FormatError("event log " + dir.string() + ": run_id '" + run_id +
@@ -242,7 +243,8 @@ EventLogWriter::EventLogWriter(EventLogOptions options) : options_(std::move(opt
   if (options_.events_dir.empty()) throw ConfigError("the event log needs an events folder");
   if (!(options_.flush_s > 0) || !std::isfinite(options_.flush_s)) {
     throw ConfigError("event log " + options_.events_dir.string() + ": flush_s is " +
-                      std::to_string(options_.flush_s) + "; it must be a positive number of seconds");
+                      std::to_string(options_.flush_s) +
+                      "; it must be a positive number of seconds");
   }
   if (!(options_.log_hz >= 0) || !std::isfinite(options_.log_hz)) {
     throw ConfigError("event log " + options_.events_dir.string() + ": log_hz is " +
@@ -253,6 +255,13 @@ EventLogWriter::EventLogWriter(EventLogOptions options) : options_(std::move(opt
   if (!fs::is_directory(options_.events_dir)) {
     throw Error("cannot create the event log folder " + options_.events_dir.string() +
                 (ec ? " (" + ec.message() + ")" : ""));
+  }
+  // What a writer killed mid-flush left: hidden temporary files of processes no longer alive.
+  // They never match the readers' glob, but they hold disk space.
+  for (const auto& sub : fs::directory_iterator(options_.events_dir, ec)) {
+    if (sub.is_directory(ec) && sub.path().filename().string().rfind(kDatePrefix, 0) == 0) {
+      core::sweep_stale_scratch(sub.path());
+    }
   }
   last_flush_ = now();
 }
@@ -267,18 +276,20 @@ EventLogWriter::~EventLogWriter() {
 
 double EventLogWriter::now() const {
   if (options_.clock) return options_.clock();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 bool EventLogWriter::keep(const EventRecord& r) {
   const bool changed = !have_last_ || r.session_id != last_session_ || r.run_id != last_run_ ||
-                       r.session_mode != last_mode_ || r.state_smooth != last_state_;
+                       r.session_mode != last_mode_ || r.state_smooth != last_state_ ||
+                       r.drowsy != last_drowsy_ || r.camera_on != last_camera_;
   have_last_ = true;
   last_session_ = r.session_id;
   last_run_ = r.run_id;
   last_mode_ = r.session_mode;
   last_state_ = r.state_smooth;
+  last_drowsy_ = r.drowsy;
+  last_camera_ = r.camera_on;
   if (options_.log_hz <= 0) return true;
   const double slot_f = std::floor(r.video_time_s * options_.log_hz);
   if (!std::isfinite(slot_f)) return true;
@@ -295,6 +306,10 @@ void EventLogWriter::append(const EventRecord& record) {
   if (closed_) {
     throw Error("cannot append to the event log " + options_.events_dir.string() +
                 ": the writer is closed");
+  }
+  if (options_.background) {
+    std::unique_lock lock(mutex_);
+    rethrow_background_error(lock);
   }
   check_run_id(record.run_id, options_.events_dir);
   // A run's seq is found when the run first appears, not at its first flush, so two writers
@@ -314,6 +329,7 @@ bool EventLogWriter::flush_if_due() {
 }
 
 std::int64_t EventLogWriter::next_seq(const std::string& run_id) {
+  std::lock_guard guard(stats_mutex_);  // the background writer advances seq_ too
   auto it = seq_.find(run_id);
   if (it != seq_.end()) return it->second;
   // A run resumed by another process (or an earlier writer) continues after its last part.
@@ -332,12 +348,54 @@ std::int64_t EventLogWriter::next_seq(const std::string& run_id) {
 
 void EventLogWriter::flush() {
   last_flush_ = now();
+  if (options_.background) {
+    std::unique_lock lock(mutex_);
+    rethrow_background_error(lock);
+    if (buffer_.empty()) return;
+    pending_.push_back(std::move(buffer_));
+    buffer_.clear();
+    if (!worker_.joinable()) worker_ = std::thread([this] { background_loop(); });
+    changed_.notify_all();
+    return;
+  }
   if (buffer_.empty()) return;
+  write_rows(buffer_);
+}
+
+void EventLogWriter::background_loop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    changed_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+    if (pending_.empty()) return;  // stopping, nothing left
+    std::vector<EventRecord> rows = std::move(pending_.front());
+    pending_.pop_front();
+    lock.unlock();
+    std::exception_ptr error;
+    try {
+      write_rows(rows);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    lock.lock();
+    if (error && !background_error_) background_error_ = error;
+    changed_.notify_all();
+  }
+}
+
+void EventLogWriter::rethrow_background_error(std::unique_lock<std::mutex>& lock) {
+  (void)lock;  // held by the caller
+  if (!background_error_) return;
+  std::exception_ptr error = background_error_;
+  background_error_ = nullptr;
+  std::rethrow_exception(error);
+}
+
+void EventLogWriter::write_rows(std::vector<EventRecord>& buffer) {
   // One part per (date, run) present, in order of first appearance.
   std::vector<std::pair<std::string, std::string>> keys;
   std::vector<std::vector<std::size_t>> groups;
-  for (std::size_t i = 0; i < buffer_.size(); ++i) {
-    std::pair<std::string, std::string> key{utc_date(buffer_[i].ts_us), buffer_[i].run_id};
+  for (std::size_t i = 0; i < buffer.size(); ++i) {
+    std::pair<std::string, std::string> key{utc_date(buffer[i].ts_us), buffer[i].run_id};
     auto it = std::find(keys.begin(), keys.end(), key);
     if (it == keys.end()) {
       keys.push_back(std::move(key));
@@ -346,13 +404,13 @@ void EventLogWriter::flush() {
     }
     groups[static_cast<std::size_t>(it - keys.begin())].push_back(i);
   }
-  std::vector<std::uint8_t> written(buffer_.size(), 0);
+  std::vector<std::uint8_t> written(buffer.size(), 0);
   try {
     for (std::size_t g = 0; g < keys.size(); ++g) {
       const auto& [date, run_id] = keys[g];
       std::vector<const EventRecord*> rows;
       rows.reserve(groups[g].size());
-      for (std::size_t i : groups[g]) rows.push_back(&buffer_[i]);
+      for (std::size_t i : groups[g]) rows.push_back(&buffer[i]);
       const core::Table table = table_of(rows);
 
       const fs::path dir = options_.events_dir / (kDatePrefix + date);
@@ -377,26 +435,58 @@ void EventLogWriter::flush() {
         fs::remove(temp, ec);
         throw;
       }
-      parts_.push_back(part_path(seq));
-      seq_[run_id] = seq + 1;
-      rows_written_ += static_cast<std::int64_t>(rows.size());
+      {
+        std::lock_guard guard(stats_mutex_);
+        parts_.push_back(part_path(seq));
+        seq_[run_id] = seq + 1;
+        rows_written_ += static_cast<std::int64_t>(rows.size());
+      }
       for (std::size_t i : groups[g]) written[i] = 1;
     }
   } catch (...) {
     std::vector<EventRecord> left;
-    for (std::size_t i = 0; i < buffer_.size(); ++i) {
-      if (!written[i]) left.push_back(std::move(buffer_[i]));
+    for (std::size_t i = 0; i < buffer.size(); ++i) {
+      if (!written[i]) left.push_back(std::move(buffer[i]));
     }
-    buffer_ = std::move(left);
+    buffer = std::move(left);
     throw;
   }
-  buffer_.clear();
+  buffer.clear();
 }
 
 void EventLogWriter::close() {
   if (closed_) return;
   closed_ = true;
-  flush();
+  // The worker is joined whatever the last flush does: a thread left running at destruction
+  // would end the program.
+  std::exception_ptr error;
+  try {
+    flush();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  if (worker_.joinable()) {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+      changed_.notify_all();
+    }
+    worker_.join();
+    std::lock_guard lock(mutex_);
+    if (!error) error = background_error_;
+    background_error_ = nullptr;
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+std::int64_t EventLogWriter::rows_written() const {
+  std::lock_guard guard(stats_mutex_);
+  return rows_written_;
+}
+
+std::vector<fs::path> EventLogWriter::parts_written() const {
+  std::lock_guard guard(stats_mutex_);
+  return parts_;
 }
 
 // ---- read_event_log
@@ -410,10 +500,13 @@ core::Table read_event_log(const fs::path& events_dir, const std::vector<std::st
     throw MissingInputError("event log folder " + name +
                             " holds no parts (expected date=YYYY-MM-DD/part-*.parquet inside)");
   }
+  // The issue's query, plus union_by_name: parts written by an ethovid with fewer columns (or by
+  // another tool, in another order) read by name, missing values as NULL, instead of failing the
+  // whole log on a schema mismatch.
   const std::string source =
       "read_parquet(" +
       core::duck::quote_string(escape_glob(fs::absolute(events_dir).string()) + "/*/*.parquet") +
-      ", hive_partitioning = true)";
+      ", hive_partitioning = true, union_by_name = true)";
   std::vector<std::string> have;
   try {
     core::duck::Database db("", {1, "", ""});

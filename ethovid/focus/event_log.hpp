@@ -9,11 +9,16 @@
 // `kill -9` loses at most the rows of one flush interval and never leaves a part a reader chokes
 // on. An existing part is never replaced (another process resuming the same run_id takes the next
 // free seq). The writer knows rows only: no frame, crop or landmark ever reaches it.
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ethovid/core/table.hpp"
@@ -43,18 +48,25 @@ struct EventLogOptions {
   double flush_s = 5.0;              // wall-clock seconds between flushes (> 0)
   // 0 = every record. Else at most this many rows per second of the session clock
   // (video_time_s): the first record of each 1/log_hz slot is kept. Records with an intervention
-  // fired, and the first record after a change of session, run, session mode or smoothed state,
-  // are always kept, so a thinned log loses no intervention and no state change.
+  // fired, and the first record after a change of session, run, session mode, smoothed state,
+  // drowsy flag or camera, are always kept, so a thinned log loses no intervention and no
+  // state change.
   double log_hz = 0;
   // Wall-clock seconds on any monotonic origin; empty = std::chrono::steady_clock. Tests inject
   // their own clock to drive the flush timer without sleeping.
   std::function<double()> clock;
+  // Write parts on a thread of the writer's own: a flush then only hands the rows over, so a
+  // live loop never waits for Parquet (a flush of 150 rows takes ~20 ms). A failed background
+  // write loses that flush's rows and is thrown by the next append(), flush() or close().
+  bool background = false;
 };
 
-// Not thread-safe: one loop appends and flushes.
+// One loop appends and flushes (the methods are not for concurrent callers); with
+// `background`, parts are written on the writer's own thread.
 class EventLogWriter {
  public:
-  explicit EventLogWriter(EventLogOptions options);  // ConfigError on bad options
+  // ConfigError on bad options. Removes the temporary files dead writers left in the log.
+  explicit EventLogWriter(EventLogOptions options);
   ~EventLogWriter();  // close(), reporting a failure on stderr (a destructor cannot throw)
   EventLogWriter(const EventLogWriter&) = delete;
   EventLogWriter& operator=(const EventLogWriter&) = delete;
@@ -66,37 +78,53 @@ class EventLogWriter {
   // Flushes when flush_s has passed since the last flush; for a loop that is idle (no frames)
   // but still wants the log on disk. True when it flushed.
   bool flush_if_due();
-  // Writes the buffered rows now (nothing when none). A write that fails keeps the rows that were
-  // not written in the buffer and throws core's Error naming the part.
+  // Writes the buffered rows now (nothing when none); with `background`, hands them to the
+  // writer's thread. A synchronous write that fails keeps the rows that were not written in the
+  // buffer and throws core's Error naming the part.
   void flush();
-  // The last flush; later appends are errors. Idempotent.
+  // The last flush, and with `background` waits until every part is written; later appends are
+  // errors. Idempotent.
   void close();
 
-  std::int64_t rows_written() const { return rows_written_; }
-  std::size_t rows_buffered() const { return buffer_.size(); }
-  const std::vector<std::filesystem::path>& parts_written() const { return parts_; }
+  std::int64_t rows_written() const;
+  std::size_t rows_buffered() const { return buffer_.size(); }  // not yet handed to a flush
+  std::vector<std::filesystem::path> parts_written() const;
 
  private:
   double now() const;
   bool keep(const EventRecord& record);
   std::int64_t next_seq(const std::string& run_id);
+  void write_rows(std::vector<EventRecord>& rows);  // leaves the rows not written
+  void background_loop();
+  void rethrow_background_error(std::unique_lock<std::mutex>& lock);
 
   EventLogOptions options_;
   std::vector<EventRecord> buffer_;
   double last_flush_ = 0;
   bool closed_ = false;
+  // Written by whichever thread writes parts; guarded by stats_mutex_.
+  mutable std::mutex stats_mutex_;
   std::int64_t rows_written_ = 0;
   std::vector<std::filesystem::path> parts_;
   std::map<std::string, std::int64_t> seq_;  // run_id -> the next seq to try
+  // The background writer: flushes waiting, guarded by mutex_.
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::vector<EventRecord>> pending_;
+  bool stopping_ = false;
+  std::exception_ptr background_error_;
+  std::thread worker_;
   // Thinning state: the last record seen (kept or not) and the slot of the last kept one.
   bool have_last_ = false;
   std::string last_session_, last_run_;
   SessionMode last_mode_ = SessionMode::Running;
   FocusState last_state_ = FocusState::Away;
+  bool last_drowsy_ = false, last_camera_ = true;
   std::int64_t last_slot_ = 0;
 };
 
-// Reads every part of the log under `events_dir` with DuckDB's hive query above. `columns` empty
+// Reads every part of the log under `events_dir` with DuckDB's hive query above (by column name
+// across parts: a part without a column gives NULLs there, NaN in a float). `columns` empty
 // = every column in the schema's order; else those, in that order. Rows ordered by session_id,
 // run_id, ts. `date` comes back as a string "YYYY-MM-DD": DuckDB itself types the hive
 // partition as DATE (it overrides the file's VARCHAR column of the same name and value), and the

@@ -100,7 +100,8 @@ class RuleReader {
 
  private:
   static std::string scalar(const YAML::Node& node) {
-    return node.IsScalar() ? node.Scalar() : std::string(node.IsSequence() ? "a list" : "a mapping");
+    return node.IsScalar() ? node.Scalar()
+                           : std::string(node.IsSequence() ? "a list" : "a mapping");
   }
   const fs::path& file_;
   std::string where_;
@@ -130,8 +131,8 @@ InterventionRule parse_rule(const YAML::Node& map, const fs::path& file, std::si
   } else if (when == "DROWSY") {
     rule.when = InterventionTrigger::Drowsy;
   } else {
-    read.fail("when", map["when"], "is '" + map["when"].Scalar() +
-                                       "'; it must be DISTRACTED, AWAY or DROWSY");
+    read.fail("when", map["when"],
+              "is '" + map["when"].Scalar() + "'; it must be DISTRACTED, AWAY or DROWSY");
   }
   rule.after_s = read.seconds(map, "after_s");
   rule.type = read.text(map, "type");
@@ -228,8 +229,9 @@ InterventionConfig load_interventions(const fs::path& file) {
     InterventionRule rule = parse_rule(list[i], file, i);
     for (const InterventionRule& other : config.rules) {
       if (other.name == rule.name) {
-        throw ConfigError(file.string() + ": interventions[" + std::to_string(i) + "] key 'name' '" +
-                          rule.name + "' is used by an earlier rule too" + line_of(list[i]));
+        throw ConfigError(file.string() + ": interventions[" + std::to_string(i) +
+                          "] key 'name' '" + rule.name + "' is used by an earlier rule too" +
+                          line_of(list[i]));
       }
     }
     config.rules.push_back(std::move(rule));
@@ -306,8 +308,8 @@ bool run_on_fire(const std::string& command, const FiredIntervention& fired,
   } while (got < 0 && errno == EINTR);
   ::close(report[0]);
   if (got == static_cast<ssize_t>(sizeof error)) {
-    log("could not start the on_fire command '" + command + "' with /bin/sh: " +
-        std::strerror(error));
+    log("could not start the on_fire command '" + command +
+        "' with /bin/sh: " + std::strerror(error));
     return false;
   }
   return true;

@@ -2,10 +2,17 @@
 // parts split at midnight UTC, log_hz thinning, seqs that never overwrite a part, temporary files
 // a reader never sees, DuckDB's own hive query over what we write, and the reader's errors.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
+#include <thread>
 
 #include "ethovid/core/atomic_file.hpp"
 #include "ethovid/core/duckdb_handle.hpp"
@@ -74,22 +81,38 @@ struct FakeClock {
 
 TEST(EventLog, SchemaFollowsTheContract) {
   const std::vector<std::pair<std::string, ColumnType>> expected = {
-      {"ts", ColumnType::kTimestampUtc},      {"date", ColumnType::kString},
-      {"session_id", ColumnType::kString},    {"run_id", ColumnType::kString},
-      {"session_mode", ColumnType::kString},  {"camera_on", ColumnType::kBool},
-      {"face_present", ColumnType::kBool},    {"nose_offset_abs", ColumnType::kFloat64},
-      {"nose_offset_signed", ColumnType::kFloat64}, {"state_raw", ColumnType::kString},
-      {"state_smooth", ColumnType::kString},  {"intervention_fired", ColumnType::kBool},
-      {"intervention_type", ColumnType::kString}, {"policy_reason", ColumnType::kString},
-      {"intervention_kind", ColumnType::kString}, {"intervention_reason", ColumnType::kString},
-      {"frame_index", ColumnType::kInt64},    {"video_time_s", ColumnType::kFloat64},
-      {"drowsy", ColumnType::kBool},          {"intervention_level", ColumnType::kInt64},
-      {"face_count", ColumnType::kInt64},     {"face_size", ColumnType::kFloat64},
-      {"head_yaw_deg", ColumnType::kFloat64}, {"head_pitch_deg", ColumnType::kFloat64},
-      {"head_roll_deg", ColumnType::kFloat64}, {"ear_left", ColumnType::kFloat64},
-      {"ear_right", ColumnType::kFloat64},    {"eyes_closed_prob", ColumnType::kFloat64},
-      {"brightness", ColumnType::kFloat64},   {"perclos", ColumnType::kFloat64},
-      {"blink_rate_per_min", ColumnType::kFloat64}, {"time_since_face_s", ColumnType::kFloat64},
+      {"ts", ColumnType::kTimestampUtc},
+      {"date", ColumnType::kString},
+      {"session_id", ColumnType::kString},
+      {"run_id", ColumnType::kString},
+      {"session_mode", ColumnType::kString},
+      {"camera_on", ColumnType::kBool},
+      {"face_present", ColumnType::kBool},
+      {"nose_offset_abs", ColumnType::kFloat64},
+      {"nose_offset_signed", ColumnType::kFloat64},
+      {"state_raw", ColumnType::kString},
+      {"state_smooth", ColumnType::kString},
+      {"intervention_fired", ColumnType::kBool},
+      {"intervention_type", ColumnType::kString},
+      {"policy_reason", ColumnType::kString},
+      {"intervention_kind", ColumnType::kString},
+      {"intervention_reason", ColumnType::kString},
+      {"frame_index", ColumnType::kInt64},
+      {"video_time_s", ColumnType::kFloat64},
+      {"drowsy", ColumnType::kBool},
+      {"intervention_level", ColumnType::kInt64},
+      {"face_count", ColumnType::kInt64},
+      {"face_size", ColumnType::kFloat64},
+      {"head_yaw_deg", ColumnType::kFloat64},
+      {"head_pitch_deg", ColumnType::kFloat64},
+      {"head_roll_deg", ColumnType::kFloat64},
+      {"ear_left", ColumnType::kFloat64},
+      {"ear_right", ColumnType::kFloat64},
+      {"eyes_closed_prob", ColumnType::kFloat64},
+      {"brightness", ColumnType::kFloat64},
+      {"perclos", ColumnType::kFloat64},
+      {"blink_rate_per_min", ColumnType::kFloat64},
+      {"time_since_face_s", ColumnType::kFloat64},
       {"detector_ran", ColumnType::kBool}};
   const std::vector<core::ColumnSpec> schema = event_log_schema();
   ASSERT_EQ(schema.size(), expected.size());
@@ -114,7 +137,8 @@ TEST(EventLog, RoundTripOrderedBySessionRunTs) {
   {
     EventLogWriter writer({dir.path(), 5.0, 0, clock.fn()});
     // Appended out of order: session s2 first, then s1's second run before its first.
-    for (int i = 0; i < 3; ++i) records.push_back(record(kNearMidnightUs - 100000000 + i, i, "a", "s2"));
+    for (int i = 0; i < 3; ++i)
+      records.push_back(record(kNearMidnightUs - 100000000 + i, i, "a", "s2"));
     for (int i = 0; i < 3; ++i) records.push_back(record(kNearMidnightUs - 50000000 + i, i, "r2"));
     for (int i = 0; i < 3; ++i) records.push_back(record(kNearMidnightUs - 90000000 + i, i, "r1"));
     EventRecord& special = records[4];
@@ -147,7 +171,8 @@ TEST(EventLog, RoundTripOrderedBySessionRunTs) {
   }
   const auto& session = t.column("session_id").str;
   const auto& run = t.column("run_id").str;
-  EXPECT_EQ(session, (std::vector<std::string>{"s1", "s1", "s1", "s1", "s1", "s1", "s2", "s2", "s2"}));
+  EXPECT_EQ(session,
+            (std::vector<std::string>{"s1", "s1", "s1", "s1", "s1", "s1", "s2", "s2", "s2"}));
   EXPECT_EQ(run, (std::vector<std::string>{"r1", "r1", "r1", "r2", "r2", "r2", "a", "a", "a"}));
   EXPECT_EQ(t.column("ts").i64[0], kNearMidnightUs - 90000000);
   EXPECT_EQ(t.column("ts").i64[4], kNearMidnightUs - 50000000 + 1);
@@ -216,6 +241,35 @@ TEST(EventLog, FlushesByTheWallClock) {
   EXPECT_EQ(writer.parts_written().size(), 2u);
 }
 
+TEST(EventLog, BackgroundWriterWritesTheSamePartsAndReportsFailures) {
+  ScratchDir dir;
+  FakeClock clock;
+  EventLogOptions options{dir / "bg", 5.0, 0, clock.fn(), true};
+  {
+    EventLogWriter writer(options);
+    for (int i = 0; i < 30; ++i) {
+      clock.now += 0.5;  // a flush every 5 s of wall clock: three parts
+      writer.append(record(kNearMidnightUs - 60000000 + i * 500000, i * 0.5));
+    }
+    writer.close();
+    EXPECT_EQ(writer.rows_written(), 30);
+    EXPECT_EQ(writer.parts_written().size(), 3u);
+  }
+  const core::Table t = read_event_log(dir / "bg", {"video_time_s"});
+  ASSERT_EQ(t.rows(), 30u);
+  for (std::size_t i = 0; i < t.rows(); ++i)
+    EXPECT_DOUBLE_EQ(t.column("video_time_s").f64[i], i * 0.5);
+
+  // The log folder turns into a file: the background write fails, and close() says so.
+  options.events_dir = dir / "gone";
+  EventLogWriter writer(options);
+  fs::remove_all(dir / "gone");
+  std::ofstream(dir / "gone") << "not a folder";
+  writer.append(record(kNearMidnightUs, 0));
+  writer.flush();
+  test::expect_error<Error>([&] { writer.close(); }, {(dir / "gone").string()});
+}
+
 TEST(EventLog, OneFlushAcrossMidnightUtcWritesOnePartPerDate) {
   ScratchDir dir;
   FakeClock clock;
@@ -260,9 +314,9 @@ TEST(EventLog, LogHzThinsOnTheSessionClockButKeepsChangesAndInterventions) {
   // Without changes: one row per half second (slots start at frames 0, 15, 30, ...).
   EXPECT_TRUE(kept.count(0) && kept.count(15) && kept.count(285));
   EXPECT_FALSE(kept.count(1) || kept.count(16));
-  EXPECT_TRUE(kept.count(100));  // DISTRACTED begins
-  EXPECT_TRUE(kept.count(120));  // the intervention
-  EXPECT_TRUE(kept.count(130));  // FOCUSED again
+  EXPECT_TRUE(kept.count(100));           // DISTRACTED begins
+  EXPECT_TRUE(kept.count(120));           // the intervention
+  EXPECT_TRUE(kept.count(130));           // FOCUSED again
   EXPECT_EQ(kept.size(), 20u + 3u - 1u);  // 20 slots, plus frames 100 and 130; 120 is a slot start
   // Outside the forced rows, no slot of half a second holds two rows.
   std::map<std::int64_t, int> per_slot;
@@ -336,6 +390,70 @@ TEST(EventLog, TemporaryFilesAreNeverParts) {
   EXPECT_EQ(hidden, 1u);
 }
 
+// A writer killed with SIGKILL in the middle of its flushes (every 20 ms, on the real clock)
+// leaves only readable parts: every part reads, the rows are those of the parts, and the next
+// writer sweeps the temporary file the killed one may have left and continues the seq.
+TEST(EventLog, KillNineLeavesOnlyReadableParts) {
+  ScratchDir dir;
+  const fs::path events = dir / "events";
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    try {
+      EventLogWriter writer({events, 0.02, 0, {}});
+      for (std::int64_t i = 0;; ++i) {
+        writer.append(record(kNearMidnightUs - 50000000 + i, i / 1000.0));
+      }
+    } catch (...) {
+    }
+    ::_exit(1);
+  }
+  // Until some parts exist (the bound only limits a failure).
+  auto parts = [&] {
+    std::size_t n = 0;
+    if (!fs::exists(events / "date=2026-12-04")) return n;
+    for (const auto& e : fs::directory_iterator(events / "date=2026-12-04")) {
+      if (e.path().extension() == ".parquet") ++n;
+    }
+    return n;
+  };
+  for (int i = 0; i < 3000 && parts() < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the writer ended on its own (status " << status << ")";
+  ASSERT_GE(parts(), 5u);
+  std::int64_t rows_in_parts = 0;
+  for (const auto& e : fs::directory_iterator(events / "date=2026-12-04")) {
+    if (e.path().extension() != ".parquet") continue;
+    rows_in_parts += static_cast<std::int64_t>(
+        core::read_parquet(e.path(), std::vector<std::string>{"ts"}).rows());
+  }
+  const core::Table t = read_event_log(events, {"frame_index", "ts"});
+  EXPECT_EQ(static_cast<std::int64_t>(t.rows()), rows_in_parts);
+  // Rows are a prefix of what was appended: nothing lost in the middle.
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    ASSERT_EQ(t.column("ts").i64[i], kNearMidnightUs - 50000000 + static_cast<std::int64_t>(i));
+  }
+  // A new writer clears what the dead one left and continues after its last part.
+  FakeClock clock;
+  EventLogWriter next({events, 5.0, 0, clock.fn()});
+  for (const std::string& name : files_under(events)) {
+    EXPECT_NE(fs::path(name).filename().string()[0], '.') << name;
+  }
+  next.append(record(kNearMidnightUs, 99));
+  next.close();
+  ASSERT_EQ(next.parts_written().size(), 1u);
+  EXPECT_EQ(
+      next.parts_written()[0].filename(), "part-r1-" + [&] {
+        char buffer[16];
+        std::snprintf(buffer, sizeof buffer, "%06zu", parts() - 1);
+        return std::string(buffer);
+      }() + ".parquet");
+}
+
 TEST(EventLog, DuckDbHiveQueryReadsOursAndDuckDbsParts) {
   ScratchDir dir;
   FakeClock clock;
@@ -375,6 +493,31 @@ TEST(EventLog, DuckDbHiveQueryReadsOursAndDuckDbsParts) {
             (std::vector<std::string>{"2026-12-06", "2026-12-04", "2026-12-05"}));
 }
 
+TEST(EventLog, PartsWithFewerColumnsReadByName) {
+  ScratchDir dir;
+  FakeClock clock;
+  {
+    EventLogWriter writer({dir.path(), 5.0, 0, clock.fn()});
+    writer.append(record(kNearMidnightUs - 20000000, 1));
+  }
+  // A part of an older writer: fewer columns, in another order.
+  {
+    core::duck::Database db("", {});
+    core::duck::Connection connection(db);
+    connection.query(
+        "COPY (SELECT 'r0' AS run_id, 0.0 AS video_time_s, 's1' AS session_id, "
+        "make_timestamptz(" +
+        std::to_string(kNearMidnightUs - 30000000) + ") AS ts, '2026-12-04' AS date) TO '" +
+        (dir / "date=2026-12-04/part-r0-000000.parquet").string() + "' (FORMAT PARQUET)");
+  }
+  const core::Table t = read_event_log(dir.path(), {"run_id", "video_time_s", "perclos", "ts"});
+  EXPECT_EQ(t.column("run_id").str, (std::vector<std::string>{"r0", "r1"}));
+  EXPECT_EQ(t.column("video_time_s").f64, (std::vector<double>{0, 1}));
+  EXPECT_TRUE(std::isnan(t.column("perclos").f64[0]));
+  EXPECT_EQ(t.column("perclos").valid, (std::vector<std::uint8_t>{0, 1}));
+  EXPECT_EQ(t.column("ts").i64[0], kNearMidnightUs - 30000000);
+}
+
 TEST(EventLog, ReaderErrorsNameTheFolderAndEveryMissingColumn) {
   ScratchDir dir;
   test::expect_error<MissingInputError>([&] { read_event_log(dir / "nope"); },
@@ -385,9 +528,10 @@ TEST(EventLog, ReaderErrorsNameTheFolderAndEveryMissingColumn) {
   {
     core::duck::Database db("", {});
     core::duck::Connection connection(db);
-    connection.query("COPY (SELECT make_timestamptz(0) AS ts, 's' AS session_id, 1.0 AS perclos) "
-                     "TO '" + (dir / "date=2026-12-04/part-x-000000.parquet").string() +
-                     "' (FORMAT PARQUET)");
+    connection.query(
+        "COPY (SELECT make_timestamptz(0) AS ts, 's' AS session_id, 1.0 AS perclos) "
+        "TO '" +
+        (dir / "date=2026-12-04/part-x-000000.parquet").string() + "' (FORMAT PARQUET)");
   }
   try {
     read_event_log(dir.path(), {"perclos", "face_present", "nose_offset_abs"});

@@ -3,13 +3,12 @@
 // next hold, a state change or a pause restarts the timer, drowsy fires on its own flag; the
 // YAML is checked key by key; on_fire runs a real shell command, detached.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <fstream>
 #include <thread>
-
-#include <unistd.h>
 
 #include "ethovid/core/error.hpp"
 #include "ethovid/focus/interventions.hpp"
@@ -117,9 +116,9 @@ TEST(Interventions, PausedSessionNeitherFiresNorCounts) {
   InterventionEngine engine(config_of({distracted_rule()}));
   EXPECT_TRUE(drive(engine, 0, 8, 0.1, [](double) { return FocusState::Distracted; }).empty());
   // Paused from 8 s to 20 s while still distracted: nothing fires, and the hold restarts.
-  EXPECT_TRUE(
-      drive(engine, 8, 20, 0.1, [](double) { return FocusState::Distracted; }, false, false)
-          .empty());
+  EXPECT_TRUE(drive(
+                  engine, 8, 20, 0.1, [](double) { return FocusState::Distracted; }, false, false)
+                  .empty());
   const auto fired = drive(engine, 20, 40, 0.1, [](double) { return FocusState::Distracted; });
   ASSERT_FALSE(fired.empty());
   EXPECT_NEAR(fired[0].t, 30.0, 0.11);
@@ -145,7 +144,8 @@ TEST(Interventions, DefaultsCoverDistractedAwayAndDrowsy) {
   const InterventionConfig defaults = default_intervention_rules();
   InterventionEngine engine(defaults);
   // Drowsy (held 2 s) while focused -> break.
-  auto fired = drive(engine, 0, 3, 0.05, [](double) { return FocusState::Focused; }, true);
+  auto fired = drive(
+      engine, 0, 3, 0.05, [](double) { return FocusState::Focused; }, true);
   ASSERT_EQ(fired.size(), 1u);
   EXPECT_EQ(fired[0].fired.type, "break");
   EXPECT_NEAR(fired[0].t, 2.0, 0.051);
@@ -169,8 +169,7 @@ TEST(Interventions, ClockGoingBackRestartsHolds) {
   EXPECT_TRUE(drive(engine, 0, 9, 0.1, [](double) { return FocusState::Distracted; }).empty());
   // A new run starts its clock at 0: the 9 s held before do not count.
   EXPECT_TRUE(drive(engine, 0, 9, 0.1, [](double) { return FocusState::Distracted; }).empty());
-  EXPECT_EQ(drive(engine, 9, 10.05, 0.1, [](double) { return FocusState::Distracted; }).size(),
-            1u);
+  EXPECT_EQ(drive(engine, 9, 10.05, 0.1, [](double) { return FocusState::Distracted; }).size(), 1u);
 }
 
 TEST(Interventions, TestFiresATestNudge) {
@@ -230,7 +229,8 @@ interventions:
 
 TEST(InterventionsYaml, BadValuesAndUnknownKeysNameFileRuleAndKey) {
   ScratchDir dir;
-  const std::string rule = "interventions:\n  - when: DISTRACTED\n    after_s: 10\n    type: nudge\n";
+  const std::string rule =
+      "interventions:\n  - when: DISTRACTED\n    after_s: 10\n    type: nudge\n";
   auto expect = [&](const std::string& extra, const std::vector<std::string>& fragments) {
     const fs::path path = write_yaml(dir, rule + extra);
     std::vector<std::string> all = fragments;
@@ -248,11 +248,10 @@ TEST(InterventionsYaml, BadValuesAndUnknownKeysNameFileRuleAndKey) {
   expect("  - when: AWAY\n    type: x\n", {"interventions[1]", "lacks the key 'after_s'"});
   expect("  - when: DISTRACTED\n    after_s: 1\n    type: nudge\n",
          {"interventions[1]", "'distracted_nudge'", "earlier rule"});
-  test::expect_error<ConfigError>(
-      [&] { load_interventions(write_yaml(dir, "rules: []\n")); },
-      {"unknown key 'rules'", "interventions.yaml"});
+  test::expect_error<ConfigError>([&] { load_interventions(write_yaml(dir, "rules: []\n")); },
+                                  {"unknown key 'rules'", "interventions.yaml"});
   test::expect_error<MissingInputError>([&] { load_interventions(dir / "absent.yaml"); },
-                                  {(dir / "absent.yaml").string()});
+                                        {(dir / "absent.yaml").string()});
 }
 
 // Polls for a file the detached command writes; the timeout only bounds a failure.
@@ -273,10 +272,11 @@ TEST(InterventionsOnFire, RunsTheCommandDetachedWithTheInterventionsEnvironment)
   InterventionRule rule = distracted_rule();
   rule.max_level = 1;
   rule.repeat_every_s = 0;
-  rule.on_fire = "printf '%s|%s|%s|%s\\n' \"$ETHOVID_INTERVENTION_TYPE\" "
-                 "\"$ETHOVID_INTERVENTION_LEVEL\" \"$ETHOVID_INTERVENTION_KIND\" "
-                 "\"$ETHOVID_INTERVENTION_REASON\" > '" + (dir / "tmp").string() + "' && mv '" +
-                 (dir / "tmp").string() + "' '" + out.string() + "'";
+  rule.on_fire =
+      "printf '%s|%s|%s|%s\\n' \"$ETHOVID_INTERVENTION_TYPE\" "
+      "\"$ETHOVID_INTERVENTION_LEVEL\" \"$ETHOVID_INTERVENTION_KIND\" "
+      "\"$ETHOVID_INTERVENTION_REASON\" > '" +
+      (dir / "tmp").string() + "' && mv '" + (dir / "tmp").string() + "' '" + out.string() + "'";
   std::vector<std::string> logged;
   InterventionEngine engine(config_of({rule}), [&](const std::string& l) { logged.push_back(l); });
   engine.update(0, FocusState::Distracted, false, true);
