@@ -31,25 +31,29 @@ class Reader {
 
   const Json& field(const char* key) const {
     const auto it = json_.find(key);
-    if (it == json_.end()) fail("the focus model has no '" + std::string(key) + "'");
+    if (it == json_.end()) fail(std::string("the focus model has no '") + key + "'");
     return *it;
   }
 
   std::vector<std::string> names(const char* key) const {
     const Json& value = field(key);
+    // Built by appending: GCC 12 warns falsely (-Wrestrict) on `"'" + std::string(key) + ...`.
+    std::string quoted(1, '\'');
+    quoted += key;
+    quoted += '\'';
     if (!value.is_array() || value.empty()) {
-      fail("'" + std::string(key) + "' must be a non-empty list of names, not " + describe(value));
+      fail(quoted + " must be a non-empty list of names, not " + describe(value));
     }
     std::vector<std::string> out;
     std::set<std::string> seen;
     for (std::size_t i = 0; i < value.size(); ++i) {
       if (!value[i].is_string() || value[i].get_ref<const std::string&>().empty()) {
-        fail("'" + std::string(key) + "'[" + std::to_string(i) + "] must be a non-empty string, not " +
+        fail(quoted + "[" + std::to_string(i) + "] must be a non-empty string, not " +
              describe(value[i]));
       }
       out.push_back(value[i].get<std::string>());
       if (!seen.insert(out.back()).second) {
-        fail("'" + std::string(key) + "' names '" + out.back() + "' twice");
+        fail(quoted + " names '" + out.back() + "' twice");
       }
     }
     return out;
