@@ -16,6 +16,7 @@
 #include "ethovid/core/table.hpp"
 #include "ethovid/focus/event_log.hpp"
 #include "ethovid/focus/focus_training.hpp"
+#include "ethovid/focus/labels.hpp"
 #include "test_support.hpp"
 
 namespace ethovid::focus {
@@ -446,6 +447,68 @@ TEST(FocusTrainConfig, ReadsEveryKeyAndRejectsUnknownOnes) {
                                   {"split", "random", "session or time"});
   std::ofstream(dir / "empty.yaml") << "";
   EXPECT_EQ(load_train_config(dir / "empty.yaml").features.size(), 3u);
+}
+
+// The whole path of issue 12 §5: a log from EventLogWriter, `focus label` with a labels CSV
+// (human) or without (weak), then `focus train` on the labelled file it writes.
+TEST(FocusTraining, TrainsOnWhatFocusLabelWrites) {
+  test::ScratchDir dir;
+  EventLogOptions log;
+  log.events_dir = dir / "events";
+  std::ofstream csv(dir / "labels.csv");
+  csv << "session_id,start_s,end_s,label\n";
+  {
+    EventLogWriter writer(log);
+    std::mt19937 random(11);
+    std::uniform_real_distribution<double> u(0, 1);
+    for (int s = 0; s < 4; ++s) {
+      const std::string session = std::string("day").append(std::to_string(s));
+      // 10 s at 20 fps: focused [0, 4), distracted [4, 8), away [8, 10) on the session clock.
+      csv << session << ",0,4,focused\n"
+          << session << ",4,8,DISTRACTED\n"
+          << session << ",8,10,AWAY\n";
+      for (int i = 0; i < 200; ++i) {
+        EventRecord e;
+        e.session_id = session;
+        e.run_id = std::string("r").append(std::to_string(s));
+        e.ts_us = kStartUs + (s * 1000 + i) * 50000;
+        e.frame_index = i;
+        e.video_time_s = i * 0.05;
+        const bool away = e.video_time_s >= 8, distracted = !away && e.video_time_s >= 4;
+        e.features.face_present = !away;
+        e.features.nose_offset_abs = away         ? 0.0
+                                     : distracted ? 0.2 + 0.2 * u(random)
+                                                  : 0.08 * u(random);
+        e.features.nose_offset_signed = -e.features.nose_offset_abs;
+        e.features.brightness = 90;
+        e.state_smooth =
+            away ? FocusState::Away : FocusState::Focused;  // the rules miss distraction
+        writer.append(e);
+      }
+    }
+  }
+  csv.close();
+
+  LabelOptions human;
+  human.events_dir = dir / "events";
+  human.labels_csv = dir / "labels.csv";
+  human.out = dir / "human.parquet";
+  label_events(human);
+  const TrainResult h = train_focus_model(options_for(dir / "human.parquet", dir / "mh"));
+  EXPECT_FALSE(h.weak_labels);
+  EXPECT_EQ(h.rows_used, 800);
+  EXPECT_EQ(h.model.classes, (std::vector<std::string>{"AWAY", "DISTRACTED", "FOCUSED"}));
+  EXPECT_GT(h.test.accuracy, 0.99);
+  EXPECT_EQ(h.eval.at("label_sources").at("human"), 800);
+
+  LabelOptions weak;
+  weak.events_dir = dir / "events";
+  weak.out = dir / "weak.parquet";
+  label_events(weak);
+  const TrainResult w = train_focus_model(options_for(dir / "weak.parquet", dir / "mw"));
+  EXPECT_TRUE(w.weak_labels);
+  EXPECT_EQ(w.model.classes, (std::vector<std::string>{"AWAY", "FOCUSED"}));
+  EXPECT_EQ(FocusModel::load(dir / "mw" / "focus_model.json").training.at("weak_labels"), true);
 }
 
 // The real program on a tiny labelled file. `focus train` is registered from main.cpp, which
