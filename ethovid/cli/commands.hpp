@@ -16,8 +16,12 @@ void add_facemap_commands(CLI::App& app, Runner& run);
 void add_faces_commands(CLI::App& app, Runner& run);
 void add_moseq_commands(CLI::App& app, Runner& run);
 void add_serve_command(CLI::App& app, Runner& run);
-// The focus group (focus_commands.hpp): run; report; label, serve; train.
+// The focus group (focus_commands.hpp): run (the live loop), report (a log's summary), label and
+// serve (focus_model_commands.cpp), train.
 void add_focus_run_command(CLI::App& app, Runner& run);
+void add_focus_log_commands(CLI::App& app, Runner& run);
+void add_focus_model_commands(CLI::App& app, Runner& run);
+void add_focus_train_command(CLI::App& app, Runner& run);
 
 // One line for a command line CLI11 refused. An unknown command or option is named with the
 // nearest valid one, e.g. "unknown command 'compte'; did you mean 'compute'?".

@@ -1,6 +1,6 @@
 // `ethovid focus report EVENTS_DIR [--session-id ID] --out DIR`: prints the session summary and
 // writes focus_report.json and focus_timeline.png.
-#include "ethovid/cli/focus_log_commands.hpp"
+#include "ethovid/cli/commands.hpp"
 
 #include <iostream>
 #include <memory>

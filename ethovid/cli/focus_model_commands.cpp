@@ -1,5 +1,5 @@
 // `ethovid focus serve` and `ethovid focus label`.
-#include "ethovid/cli/focus_model_commands.hpp"
+#include "ethovid/cli/commands.hpp"
 
 #include <pthread.h>
 #include <signal.h>

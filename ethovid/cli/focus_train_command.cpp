@@ -1,5 +1,5 @@
 // `ethovid focus train --events EVENTS --config train.yaml --out models/`.
-#include "ethovid/cli/focus_train_command.hpp"
+#include "ethovid/cli/commands.hpp"
 
 #include <cmath>
 #include <cstdio>

@@ -4,8 +4,6 @@
 #include <iostream>
 
 #include "ethovid/cli/commands.hpp"
-#include "ethovid/cli/focus_log_commands.hpp"
-#include "ethovid/cli/focus_model_commands.hpp"
 #include "ethovid/cli/help_format.hpp"
 #include "ethovid/core/build_info.hpp"
 #include "ethovid/core/error.hpp"
@@ -30,6 +28,7 @@ int main(int argc, char** argv) {
   ethovid::cli::add_focus_run_command(app, run);
   ethovid::cli::add_focus_log_commands(app, run);
   ethovid::cli::add_focus_model_commands(app, run);
+  ethovid::cli::add_focus_train_command(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
