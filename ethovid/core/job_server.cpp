@@ -1,13 +1,10 @@
 #include "ethovid/core/job_server.hpp"
 
-#include <httplib.h>
-
-#include <sys/socket.h>
-
 #include <map>
 #include <thread>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/http_server.hpp"
 
 namespace ethovid::core {
 
@@ -44,14 +41,6 @@ std::string sse_frame(const Json& event) {
          event["event"].get<std::string>() + "\ndata: " + to_text(event) + "\n\n";
 }
 
-// cpp-httplib 0.11 listens with a backlog of 5: twenty clients connecting at once overflow it,
-// and a connection the kernel completes late may send its request only after the server gave
-// up waiting for it. Linux lets listen() be called again on a listening socket to widen it.
-class HttpServer : public httplib::Server {
- public:
-  void widen_backlog() { ::listen(svr_sock_, SOMAXCONN); }
-};
-
 }  // namespace
 
 struct JobServer::Impl {
@@ -59,8 +48,7 @@ struct JobServer::Impl {
   JobQueue queue;
   HttpServer http;
   std::map<std::string, JobFactory> kinds;
-  std::atomic<bool> stopping{false};
-  std::atomic<bool> serving{false};  // serve() is in (or about to enter) the listening loop
+  std::atomic<bool> stopping{false};  // ends the open event streams
   // Each open event stream holds an HTTP thread for as long as its job lasts; a few threads stay
   // free for POST, GET and DELETE whatever the streams do.
   std::atomic<int> open_streams{0};
@@ -199,36 +187,14 @@ void JobServer::add_kind(const std::string& kind, JobFactory factory) {
 }
 
 int JobServer::bind() {
-  const auto& o = impl_->options;
-  if (o.port == 0) {
-    const int port = impl_->http.bind_to_any_port(o.host);
-    if (port > 0) {
-      impl_->http.widen_backlog();
-      return port;
-    }
-  } else if (impl_->http.bind_to_port(o.host, o.port)) {
-    impl_->http.widen_backlog();
-    return o.port;
-  }
-  throw ConfigError("cannot listen on " + o.host + ":" + std::to_string(o.port) +
-                    " (in use, or not an address of this machine)");
+  return impl_->http.bind_listener(impl_->options.host, impl_->options.port, "the job server");
 }
 
-bool JobServer::serve() {
-  // With stop(): whichever of the two stores comes second sees the other's, so a stop() before,
-  // during or after the start of listening always ends it.
-  impl_->serving = true;
-  const bool ok = impl_->stopping || impl_->http.listen_after_bind();
-  impl_->serving = false;
-  return ok;
-}
+bool JobServer::serve() { return impl_->http.listen_until_stopped(); }
 
 void JobServer::stop() {
   impl_->stopping = true;
-  // httplib's stop() does nothing until the listening loop runs: wait for it when serve() is
-  // about to enter it.
-  while (impl_->serving && !impl_->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  impl_->http.stop();
+  impl_->http.stop_listening();
 }
 
 fs::path resolve_inside(const fs::path& root, const std::string& path) {

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/http_server.hpp"
 #include "ethovid/focus/ui_page.hpp"
 
 namespace ethovid::focus {
@@ -174,19 +175,6 @@ std::string media_type(const std::string& content_type) {
   return first == std::string::npos ? "" : type.substr(first, last - first + 1);
 }
 
-// cpp-httplib 0.11 listens with a backlog of 5; Linux lets listen() widen it on a listening
-// socket (as core/job_server.cpp does).
-class HttpServer : public httplib::Server {
- public:
-  void widen_backlog() { ::listen(svr_sock_, SOMAXCONN); }
-  // httplib closes its socket only when its listening loop ends: one bound but never served
-  // would hold the port for the rest of the process.
-  void close_unserved() {
-    const socket_t sock = svr_sock_.exchange(INVALID_SOCKET);
-    if (sock != INVALID_SOCKET) ::close(sock);
-  }
-};
-
 struct Action {
   ControlCommand command;
   const char* name;  // what the 202 reply says was accepted
@@ -210,25 +198,17 @@ bool is_loopback_host(const std::string& host) {
 struct ControlServer::Impl {
   SessionHub& hub;
   ControlServerOptions options;
-  HttpServer http;
+  core::HttpServer http;
   std::thread thread;
   int port = 0;
   std::set<std::string> allowed_hosts;
-  std::atomic<bool> stopping{false};
-  std::atomic<bool> serving{false};
+  std::atomic<bool> stopping{false};  // ends the open streams
   std::atomic<int> open_streams{0};
 
   Impl(SessionHub& h, ControlServerOptions o) : hub(h), options(std::move(o)) {
     http.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
     http.set_keep_alive_timeout(1);  // idle connections must not hold up stop()
     http.set_payload_max_length(kMaxBody);
-    // httplib's default also sets SO_REUSEPORT, which lets a second `focus run` on the same port
-    // bind it too and take half of the requests; SO_REUSEADDR alone still allows a restart while
-    // the old connections linger in TIME_WAIT.
-    http.set_socket_options([](socket_t sock) {
-      int yes = 1;
-      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
     // Sent with every answer: nothing here may be framed, sniffed, embedded by another site's
     // page (an <img> of /stream elsewhere) or leak the token in a Referer.
     http.set_default_headers({{"X-Content-Type-Options", "nosniff"},
@@ -534,17 +514,7 @@ int ControlServer::bind() {
   if (o.port < 0 || o.port > 65535) {
     throw ConfigError("the control server's port must be 0..65535, not " + std::to_string(o.port));
   }
-  int port = 0;
-  if (o.port == 0) {
-    port = impl_->http.bind_to_any_port(o.host);
-  } else if (impl_->http.bind_to_port(o.host, o.port)) {
-    port = o.port;
-  }
-  if (port <= 0) {
-    throw ConfigError("the control server cannot listen on " + o.host + ":" +
-                      std::to_string(o.port) + " (in use, or not an address of this machine)");
-  }
-  impl_->http.widen_backlog();
+  const int port = impl_->http.bind_listener(o.host, o.port, "the control server");
   impl_->port = port;
   impl_->allowed_hosts = allowed_host_names(o.host);
   return port;
@@ -553,24 +523,13 @@ int ControlServer::bind() {
 void ControlServer::start() {
   if (impl_->port == 0) throw ConfigError("the control server must bind() before start()");
   if (impl_->thread.joinable()) return;
-  // With stop(): whichever of the two stores comes second sees the other's, so a stop() before,
-  // during or after the start of listening always ends it.
-  impl_->serving = true;
-  impl_->thread = std::thread([impl = impl_.get()] {
-    if (!impl->stopping) impl->http.listen_after_bind();
-    impl->serving = false;
-  });
+  impl_->thread = std::thread([impl = impl_.get()] { impl->http.listen_until_stopped(); });
 }
 
 void ControlServer::stop() {
   impl_->stopping = true;
-  // httplib's stop() does nothing until its listening loop runs: wait for it when the thread
-  // is about to enter it.
-  while (impl_->serving && !impl_->http.is_running())
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  impl_->http.stop();
+  impl_->http.stop_listening();
   if (impl_->thread.joinable()) impl_->thread.join();
-  impl_->http.close_unserved();
 }
 
 int ControlServer::port() const { return impl_->port; }

@@ -1,9 +1,5 @@
 #include "ethovid/focus/model_server.hpp"
 
-#include <httplib.h>
-
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -14,6 +10,7 @@
 #include <vector>
 
 #include "ethovid/core/error.hpp"
+#include "ethovid/core/http_server.hpp"
 
 namespace ethovid::focus {
 
@@ -268,12 +265,6 @@ class RowReader {
   std::size_t rows_ = 0;
 };
 
-// cpp-httplib 0.11 listens with a backlog of 5 (see core/job_server.cpp): widen it.
-class HttpServer : public httplib::Server {
- public:
-  void widen_backlog() { ::listen(svr_sock_, SOMAXCONN); }
-};
-
 Json summary_json(const LatencyRing::Summary& s) {
   return {{"count", s.count}, {"total", s.total}, {"p50_ms", s.p50_ms},
           {"p95_ms", s.p95_ms}, {"p99_ms", s.p99_ms}, {"max_ms", s.max_ms}};
@@ -315,14 +306,12 @@ LatencyRing::Summary LatencyRing::summary() const {
 struct ModelServer::Impl {
   FocusModel model;
   ModelServerOptions options;
-  HttpServer http;
+  core::HttpServer http;
   std::vector<std::string> class_keys;  // `"NAME":` for each class, escaped once
   std::vector<std::string> state_values;  // `"NAME"` for each class
   std::string config_body;
   LatencyRing latency_single, latency_batch, latency_all;
   const Clock::time_point started = Clock::now();
-  std::atomic<bool> stopping{false};
-  std::atomic<bool> serving{false};
 
   Impl(FocusModel m, ModelServerOptions o)
       : model(std::move(m)),
@@ -363,12 +352,6 @@ struct ModelServer::Impl {
     http.set_keep_alive_timeout(1);  // an idle connection frees its thread, and stop() is quick
     http.set_tcp_nodelay(true);
     http.set_payload_max_length(options.max_body_bytes);
-    // httplib's default also sets SO_REUSEPORT, which lets a second server bind a port already
-    // served and take half its connections; SO_REUSEADDR alone only skips TIME_WAIT.
-    http.set_socket_options([](socket_t sock) {
-      const int yes = 1;
-      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
     routes();
   }
 
@@ -471,36 +454,11 @@ ModelServer::ModelServer(FocusModel model, ModelServerOptions options)
 ModelServer::~ModelServer() { stop(); }
 
 int ModelServer::bind() {
-  const auto& o = impl_->options;
-  if (o.port == 0) {
-    const int port = impl_->http.bind_to_any_port(o.host);
-    if (port > 0) {
-      impl_->http.widen_backlog();
-      return port;
-    }
-  } else if (impl_->http.bind_to_port(o.host, o.port)) {
-    impl_->http.widen_backlog();
-    return o.port;
-  }
-  throw ConfigError("focus serve cannot listen on " + o.host + ":" + std::to_string(o.port) +
-                    " (in use, or not an address of this machine)");
+  return impl_->http.bind_listener(impl_->options.host, impl_->options.port, "focus serve");
 }
 
-bool ModelServer::serve() {
-  // With stop(): whichever of the two stores comes second sees the other's, so a stop() before,
-  // during or after the start of listening always ends it.
-  impl_->serving = true;
-  const bool ok = impl_->stopping || impl_->http.listen_after_bind();
-  impl_->serving = false;
-  return ok;
-}
+bool ModelServer::serve() { return impl_->http.listen_until_stopped(); }
 
-void ModelServer::stop() {
-  impl_->stopping = true;
-  // httplib's stop() does nothing until the listening loop runs: wait for it when serve() is
-  // about to enter it.
-  while (impl_->serving && !impl_->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  impl_->http.stop();
-}
+void ModelServer::stop() { impl_->http.stop_listening(); }
 
 }  // namespace ethovid::focus
