@@ -101,6 +101,8 @@ TEST(FeatureExtractor, AFaceThatLeavesForAKnownTimeIsAwayThenFocusedAgain) {
       false_faces += m.f[i].face_present;
     }
   }
+  RecordProperty("present_share", std::to_string(1.0 * present / face_frames));
+  RecordProperty("detector_share", std::to_string(1.0 * detector_runs / face_frames));
   EXPECT_GE(present, 0.98 * face_frames);
   EXPECT_EQ(false_faces, 0);
   EXPECT_LE(detector_runs, 0.15 * face_frames)
@@ -145,6 +147,7 @@ TEST(FeatureExtractor, PeopleFacingTheCameraAreFocusedOnceCalibrated) {
       ++counted;
       focused += m.d[i].smooth == FocusState::Focused;
     }
+    RecordProperty(std::string(name) + "_focused_share", std::to_string(1.0 * focused / counted));
     EXPECT_GE(focused, 0.9 * counted) << focused << " of " << counted;
   }
   if (!any) GTEST_SKIP() << "../shared/data/face_video not found; skipping";
