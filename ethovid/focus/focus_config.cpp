@@ -3,7 +3,7 @@
 //   source: {camera: 0} or {video: FILE, realtime: false, fps: 0}
 //   events_dir, session_id, models, interventions, flush_s, log_hz, stream_fps, jpeg_quality
 //   policy: calibrated | rules | model      model: FILE (for policy: model)
-//   rules: {nose_offset_threshold, window_s}
+//   rules: {nose_offset_threshold, window_s, window_frames}
 //   calibrated: {yaw_limit_rad, pitch_limit_rad, away_after_s, calibration_s, min_calibration_s,
 //                adapt_time_constant_s, max_neutral_yaw_rad, max_neutral_pitch_rad}
 //   smoothing: {time_constant_s, enter, leave}      drowsy: {eyes_closed_s, perclos_above}
@@ -71,9 +71,11 @@ void apply_focus_config(const std::filesystem::path& file, SessionOptions& o) {
         parse_policy_kind(core::yaml_scalar<std::string>(root["policy"], file, "policy"));
   r.path(root, "model", o.policy.model);
 
-  const YAML::Node rules = r.section(root, "rules", {"nose_offset_threshold", "window_s"});
+  const YAML::Node rules =
+      r.section(root, "rules", {"nose_offset_threshold", "window_s", "window_frames"});
   r.get(rules, "nose_offset_threshold", "rules.", o.policy.rules.nose_offset_threshold);
   r.get(rules, "window_s", "rules.", o.policy.rules.window_s);
+  r.get(rules, "window_frames", "rules.", o.policy.rules.window_frames);
   CalibratedOptions& c = o.policy.calibrated;
   const YAML::Node cal = r.section(
       root, "calibrated",

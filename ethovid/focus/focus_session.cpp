@@ -90,6 +90,9 @@ class Session {
                              .log_hz = o.log_hz,
                              .clock = {},
                              .background = true}) {
+    if (o.policy.rules.window_frames > 0) {
+      policy_ = make_policy(with_window_in_seconds(o.policy, source_->nominal_fps()));
+    }
     result_.session_id =
         o.session_id.empty() ? "session-" + utc_text(now_us(), "%Y%m%d-%H%M%S") : o.session_id;
     begin_run();

@@ -150,6 +150,12 @@ std::pair<bool, std::string> drowsiness(const FrameFeatures& f, const DrowsyOpti
   return {false, ""};
 }
 
+PolicyConfig with_window_in_seconds(PolicyConfig config, double fps) {
+  if (config.rules.window_frames > 0)
+    config.rules.window_s = config.rules.window_frames / (fps > 0 ? fps : 30.0);
+  return config;
+}
+
 std::unique_ptr<Policy> make_policy(const PolicyConfig& config) {
   switch (config.kind) {
     case PolicyKind::Rules:

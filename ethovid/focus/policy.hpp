@@ -42,6 +42,9 @@ struct RulesOptions {
   // width), the calibrated policy's 0.40 rad.
   double nose_offset_threshold = 0.10;
   double window_s = 1.0;
+  // > 0: the window is this many frames of the source's nominal rate instead (the reference's
+  // window in frames); it is still applied on timestamps, window_frames / fps seconds long.
+  int window_frames = 0;
 };
 
 struct CalibratedOptions {
@@ -83,6 +86,9 @@ class Policy {
 // ConfigError for bad options; for `model`, FocusModel's errors and a ConfigError naming a feature
 // the model needs that frames do not have, or a class that is not a focus state.
 std::unique_ptr<Policy> make_policy(const PolicyConfig& config);
+
+// `config` with a rules window given in frames turned into seconds at `fps` (30 when unknown).
+PolicyConfig with_window_in_seconds(PolicyConfig config, double fps);
 
 // The drowsy flag and its reason ("" when not drowsy).
 std::pair<bool, std::string> drowsiness(const FrameFeatures& features,
