@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -40,11 +41,24 @@ int focus_run(RunFlags& flags, const std::function<void(focus::SessionOptions&)>
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::atomic<bool> stop{false};
+  // The first signal asks the loop to stop after a last flush; a second, while that takes long (a
+  // source that blocks), exits at once.
+  std::atomic<bool> ending{false};
   std::thread waiter([&, signals] {
     int received = 0;
     sigwait(&signals, &received);
+    if (ending) return;
     stop = true;
+    std::cerr << "focus run: stopping after a last flush (a second signal exits at once)"
+              << std::endl;
+    sigwait(&signals, &received);
+    if (!ending) std::_Exit(128 + received);
   });
+  const auto end_waiter = [&] {
+    ending = true;
+    pthread_kill(waiter.native_handle(), SIGTERM);  // wakes it in whichever sigwait it is
+    waiter.join();
+  };
 
   focus::SessionHub hub;
   std::unique_ptr<focus::ControlServer> server;
@@ -60,14 +74,12 @@ int focus_run(RunFlags& flags, const std::function<void(focus::SessionOptions&)>
   } catch (...) {
     hub.close();
     if (server) server->stop();
-    pthread_kill(waiter.native_handle(), SIGTERM);
-    waiter.join();
+    end_waiter();
     throw;
   }
   hub.close();
   if (server) server->stop();
-  if (!stop) pthread_kill(waiter.native_handle(), SIGTERM);
-  waiter.join();
+  end_waiter();
   const focus::SessionCounters& c = result.counters;
   std::printf(
       "focus run: session %s, %lld frames in %.1f s (%.0f frames/s, %lld dropped), %lld rows "

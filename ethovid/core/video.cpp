@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
@@ -88,6 +89,8 @@ struct VideoReader::State {
   // reordering decoder (B-frames) only releases when drained at the end of the stream.
   std::int64_t last_timed_index = 0;
   double last_timed_ms = 0.0;
+  double grabbed_ms = 0.0;   // presentation time of the grabbed frame, from frame 0
+  double returned_ms = std::numeric_limits<double>::quiet_NaN();  // of the frame read last
   // OpenCV seeks by time and infers the index from fps, which is exact only on a constant-rate
   // grid. Cleared the first time a frame's timestamp is seen off that grid.
   bool seek_trusted = false;
@@ -179,6 +182,9 @@ bool VideoReader::State::grab() {
     last_timed_ms = time_ms;
     if (seek_trusted && !on_grid(position, time_ms)) seek_trusted = false;
   }
+  // A frame without a timestamp (drained from a reordering decoder) is placed on the grid after
+  // the last one that had one.
+  grabbed_ms = last_timed_ms - first_ms + static_cast<double>(position - last_timed_index) * period_ms;
   return true;
 }
 
@@ -242,6 +248,7 @@ bool VideoReader::State::seek_with_opencv(std::int64_t index) {
     last_timed_index = index;
     last_timed_ms = time_ms;
   }
+  grabbed_ms = last_timed_ms - first_ms + static_cast<double>(index - last_timed_index) * period_ms;
   return true;
 }
 
@@ -282,6 +289,7 @@ bool VideoReader::State::read_video(cv::Mat& frame, int channels) {
                            size_text(frame.cols, frame.rows) + ", the stream is " +
                            size_text(info.width, info.height));
   }
+  returned_ms = grabbed_ms;
   ++position;
   return true;
 }
@@ -384,9 +392,13 @@ bool VideoReader::read(cv::Mat& frame, int channels) {
   if (!s.info.image_sequence) return s.read_video(frame, channels);
   if (s.position >= s.info.frame_count) return false;
   s.read_image(s.position, frame, channels);
+  s.returned_ms = s.period_ms > 0 ? static_cast<double>(s.position) * s.period_ms
+                                  : std::numeric_limits<double>::quiet_NaN();
   ++s.position;
   return true;
 }
+
+double VideoReader::time_s() const { return state_->returned_ms / 1000.0; }
 
 std::int64_t VideoReader::position() const { return state_->position; }
 

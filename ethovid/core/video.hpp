@@ -43,6 +43,10 @@ class VideoReader {
 
   // Index of the next frame read_gray() returns.
   std::int64_t position() const;
+  // Presentation time of the frame the last read returned, in seconds from frame 0: the file's
+  // own timestamps (a variable-rate file's gaps included); NaN for image sequences, which state
+  // no time.
+  double time_s() const;
 
   // Positions the reader so the next read_gray() returns frame `index` (exactly, for files
   // whose seeking OpenCV supports; otherwise by decoding forward from the start).

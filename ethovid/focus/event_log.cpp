@@ -12,6 +12,7 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <iterator>
 #include <utility>
 
 #include "ethovid/core/atomic_file.hpp"
@@ -311,10 +312,6 @@ void EventLogWriter::append(const EventRecord& record) {
     throw Error("cannot append to the event log " + options_.events_dir.string() +
                 ": the writer is closed");
   }
-  if (options_.background) {
-    std::unique_lock lock(mutex_);
-    rethrow_background_error(lock);
-  }
   check_run_id(record.run_id, options_.events_dir);
   // A run's seq is found when the run first appears, not at its first flush, so two writers
   // resuming one run at once both start from the same seq and the rename that loses moves on.
@@ -322,6 +319,10 @@ void EventLogWriter::append(const EventRecord& record) {
   if (keep(record)) {
     buffer_.push_back(record);
     buffer_.back().features.landmarks.reset();  // never logged; no need to hold them
+  }
+  if (options_.background) {  // a failed write is reported once the row is safe in the buffer
+    std::unique_lock lock(mutex_);
+    rethrow_background_error(lock);
   }
   flush_if_due();
 }
@@ -354,6 +355,11 @@ void EventLogWriter::flush() {
   last_flush_ = now();
   if (options_.background) {
     std::unique_lock lock(mutex_);
+    // Rows a failed write kept are older than the buffer's: they go first, even when that
+    // failure is about to be reported.
+    buffer_.insert(buffer_.begin(), std::make_move_iterator(unwritten_.begin()),
+                   std::make_move_iterator(unwritten_.end()));
+    unwritten_.clear();
     rethrow_background_error(lock);
     if (buffer_.empty()) return;
     pending_.push_back(std::move(buffer_));
@@ -381,7 +387,13 @@ void EventLogWriter::background_loop() {
       error = std::current_exception();
     }
     lock.lock();
-    if (error && !background_error_) background_error_ = error;
+    if (error) {
+      // The rows this write could not place go out with the next flush, so a disk that was full
+      // for a moment loses nothing.
+      unwritten_.insert(unwritten_.end(), std::make_move_iterator(rows.begin()),
+                        std::make_move_iterator(rows.end()));
+      if (!background_error_) background_error_ = error;
+    }
     changed_.notify_all();
   }
 }
@@ -479,6 +491,18 @@ void EventLogWriter::close() {
     std::lock_guard lock(mutex_);
     if (!error) error = background_error_;
     background_error_ = nullptr;
+    // Rows a failed write kept, and those a failed flush left in the buffer: one more try, here.
+    buffer_.insert(buffer_.begin(), std::make_move_iterator(unwritten_.begin()),
+                   std::make_move_iterator(unwritten_.end()));
+    unwritten_.clear();
+    if (!buffer_.empty()) {
+      try {
+        write_rows(buffer_);
+        error = nullptr;  // every row is on disk after all
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
   }
   if (error) std::rethrow_exception(error);
 }

@@ -113,6 +113,7 @@ class EventLogWriter {
   std::deque<std::vector<EventRecord>> pending_;
   bool stopping_ = false;
   std::exception_ptr background_error_;
+  std::vector<EventRecord> unwritten_;  // rows a failed background write kept, for the next flush
   std::thread worker_;
   // Thinning state: the last record seen (kept or not) and the slot of the last kept one.
   bool have_last_ = false;

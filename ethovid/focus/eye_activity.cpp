@@ -75,8 +75,8 @@ EyeActivityValues EyeActivity::update(double t, double closure) {
 
 namespace ethovid::focus {
 
-OpenEyeReference::OpenEyeReference(double window_s, double initial, int min_samples)
-    : window_s_(window_s), initial_(initial), min_samples_(min_samples) {}
+OpenEyeReference::OpenEyeReference(double window_s, double initial, double min_span_s)
+    : window_s_(window_s), initial_(initial), min_span_s_(min_span_s) {}
 
 void OpenEyeReference::add(double t, double ear) {
   if (!std::isfinite(ear) || ear < 0) return;
@@ -91,7 +91,7 @@ void OpenEyeReference::add(double t, double ear) {
 
 double OpenEyeReference::value() const {
   const int n = static_cast<int>(samples_.size());
-  if (n < min_samples_) return initial_;
+  if (n < 2 || samples_.back().first - samples_.front().first < min_span_s_) return initial_;
   int seen = 0;
   for (int b = 0; b < kBins; ++b) {
     seen += counts_[b];

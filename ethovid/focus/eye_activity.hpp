@@ -57,19 +57,20 @@ namespace ethovid::focus {
 
 // This person's open-eye aspect ratio: the median EAR of the frames with a face in the last
 // `window_s` seconds (eyes are open most of the time, so blinks and glances down do not move the
-// median), `initial` until `min_samples` frames were seen. EAR differs between people and with the
-// camera's angle, so closure is measured against this rather than against a fixed EAR.
+// median), `initial` until samples span `min_span_s` seconds. EAR differs between people and with
+// the camera's angle, so closure is measured against this rather than against a fixed EAR.
+// The caller leaves out frames another measure says are closed (the eye network), so eyes shut
+// for most of a minute do not become the "open" reference.
 class OpenEyeReference {
  public:
-  explicit OpenEyeReference(double window_s = 60, double initial = 0.30, int min_samples = 30);
+  explicit OpenEyeReference(double window_s = 60, double initial = 0.30, double min_span_s = 2);
   void add(double t, double ear);  // NaN is ignored
   double value() const;
 
  private:
   static constexpr int kBins = 160;  // EAR 0 .. 0.8 in steps of 0.005
   static constexpr double kBinWidth = 0.005;
-  double window_s_, initial_;
-  int min_samples_;
+  double window_s_, initial_, min_span_s_;
   std::deque<std::pair<double, int>> samples_;  // (time, bin)
   int counts_[kBins] = {};
 };

@@ -174,7 +174,8 @@ void RollingMeasures::apply(FrameFeatures& f, double t_s) {
   double closure = kNaN;
   if (f.face_present) {
     const double ear = finite_mean(f.ear_left, f.ear_right);
-    open_eye_.add(t_s, ear);
+    // Only frames the eye network does not call closed teach the open-eye EAR.
+    if (!(f.eyes_closed_prob >= 0.5)) open_eye_.add(t_s, ear);
     if (std::isfinite(ear)) closure = std::clamp(1.0 - ear / open_eye_.value(), 0.0, 1.0);
     if (std::isfinite(f.eyes_closed_prob)) {
       closure = std::isfinite(closure) ? std::max(closure, f.eyes_closed_prob) : f.eyes_closed_prob;

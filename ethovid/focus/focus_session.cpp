@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <iostream>
 #include <opencv2/highgui.hpp>
 #include <random>
 #include <thread>
@@ -126,7 +127,13 @@ class Session {
         if (o_.window && !window_keys()) break;
       }
     } catch (...) {
-      log_.close();  // what was measured so far stays
+      // What was measured so far stays; the error that ended the loop is the one to report, even
+      // when the log cannot be closed cleanly either.
+      try {
+        log_.close();
+      } catch (const std::exception& e) {
+        std::cerr << "focus run: the event log could not be closed: " << e.what() << "\n";
+      }
       throw;
     }
     if (progress) progress->finish();
@@ -263,12 +270,20 @@ class Session {
 
   // With the camera off there is nothing to measure: a row a second says so.
   void camera_off_row(double t) {
-    if (mode_ == SessionMode::Stopped || (last_off_row_ && t - *last_off_row_ < 1.0)) return;
+    const bool test = pending_test_;  // a test intervention does not wait for the camera
+    if (!test && (mode_ == SessionMode::Stopped || (last_off_row_ && t - *last_off_row_ < 1.0)))
+      return;
     last_off_row_ = t;
     EventRecord r = base_record(-1, t);
     r.state_raw = r.state_smooth = FocusState::Away;
     r.policy_reason = "camera off";
-    log_.append(r);
+    if (test) {
+      pending_test_ = false;
+      const FiredIntervention fired = interventions_.test(t);
+      fire(fired, t);
+      r.intervention_fired = true, r.intervention = fired;
+    }
+    if (mode_ != SessionMode::Stopped) log_.append(r);
     tracker_.on_frame(t, FocusState::Away, false);
     publish_status(true);
   }

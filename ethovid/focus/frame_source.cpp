@@ -1,8 +1,11 @@
 #include "ethovid/focus/frame_source.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <exception>
 #include <filesystem>
+#include <iostream>
 #include <opencv2/videoio.hpp>
 #include <optional>
 #include <thread>
@@ -26,8 +29,12 @@ class VideoFileSource : public FrameSource {
   VideoFileSource(const std::string& path, bool realtime, double fps)
       : reader_(path), path_(path), realtime_(realtime), frame_count_(reader_.info().frame_count) {
     fps_ = fps > 0 ? fps : reader_.info().fps;
+    use_file_clock_ = !(fps > 0);  // --fps asks for that rate's clock instead of the file's
     if (!(fps_ > 0)) {
-      throw ConfigError(path + ": the source states no frame rate; give one with --fps");
+      // Image sequences state no rate: the clock is the frame index at 30 fps, as a camera's.
+      fps_ = 30;
+      use_file_clock_ = false;
+      std::cerr << "focus: " << path << " states no frame rate; assuming 30 fps (give --fps)\n";
     }
     // As fast as possible, decoding runs a few frames ahead on its own thread: on two cores the
     // decoder and the measuring then overlap.
@@ -75,7 +82,12 @@ class VideoFileSource : public FrameSource {
   bool read(Frame& frame) {
     frame.index = reader_.position();
     if (!reader_.read_bgr(frame.bgr)) return false;
-    frame.t_s = frame.index / fps_;
+    // The file's own timestamps where it has them, so a variable-rate file, or one with frames
+    // dropped at recording, keeps its real clock; never going back.
+    const double stamped = reader_.time_s();
+    frame.t_s = use_file_clock_ && std::isfinite(stamped) ? stamped : frame.index / fps_;
+    frame.t_s = std::max(frame.t_s, previous_t_);
+    previous_t_ = frame.t_s;
     return true;
   }
   void decode_ahead() {
@@ -95,6 +107,8 @@ class VideoFileSource : public FrameSource {
   bool realtime_;
   std::int64_t frame_count_;
   double fps_ = 0;
+  bool use_file_clock_ = true;
+  double previous_t_ = 0;
   bool started_ = false;
   Clock::time_point start_;
   double first_t_ = 0;

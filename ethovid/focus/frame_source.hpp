@@ -1,7 +1,9 @@
 #pragma once
 // Where the focus loop's frames come from, each with its time on the session clock:
-//   a video file, image sequence or GIF: frame i at i / fps of the file (`fps` overrides, and is
-//     needed where the source states none), read as fast as the loop takes them, or, with
+//   a video file, image sequence or GIF: each frame at the file's own timestamp (so a
+//     variable-rate file keeps its real clock), or at index / fps when `fps` is given or the file
+//     has no timestamps (image sequences: 30 fps unless `fps` says otherwise, with a warning),
+//     read as fast as the loop takes them, or, with
 //     `realtime`, paced by the wall clock like a camera: a frame the loop is too late for is
 //     skipped and counted as dropped;
 //   a camera (V4L2 through OpenCV): the time each frame arrived, from a monotonic clock; frames
@@ -37,8 +39,7 @@ class FrameSource {
   virtual bool is_camera() const = 0;
 };
 
-// MissingInputError / VideoFormatError from core::VideoReader; ConfigError when the source
-// states no frame rate and `fps` is 0.
+// MissingInputError / VideoFormatError from core::VideoReader.
 std::unique_ptr<FrameSource> open_video_source(const std::string& path, bool realtime,
                                                double fps = 0);
 

@@ -1,5 +1,6 @@
 #include "ethovid/focus/measured_frames.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <thread>
 #include <utility>
@@ -36,7 +37,11 @@ class MeasuredInParallel : public MeasuredFrames {
   MeasuredInParallel(FrameSource& source, const vision::ModelConfig& models,
                      const FeatureOptions& options, int workers)
       : source_(source), options_(options), rolling_(options.eyes) {
-    for (int k = 0; k < workers; ++k) workers_.push_back(std::make_unique<Worker>(models, options));
+    // Each worker sees every n-th frame: its detector interval counts its own frames, so the
+    // detector still runs every `redetect_every` frames of the source.
+    FeatureOptions each = options;
+    each.redetect_every = std::max(1, options.redetect_every / workers);
+    for (int k = 0; k < workers; ++k) workers_.push_back(std::make_unique<Worker>(models, each));
     for (auto& w : workers_) w->thread = std::thread([&w = *w] { w.run(); });
     feeder_ = std::thread([this] { feed(); });
   }

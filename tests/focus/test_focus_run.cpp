@@ -8,7 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <set>
 #include <thread>
 
@@ -115,6 +117,28 @@ TEST(FocusRun, ARecordingGivesOneRowPerFrameInThePartitionedLogAndNothingElse) {
   EXPECT_GE(focused, 0.9 * counted);
   EXPECT_EQ(log.column("session_id").str.front(), "clip18");
   EXPECT_NE(r.output.find("216 frames"), std::string::npos) << r.output;
+}
+
+TEST(FocusRun, AVariableRateFileKeepsItsOwnClock) {
+  // The 7.2 s clip with two frames in three dropped after 2 s (timestamps kept): the log's clock
+  // still covers 7.2 s, not frames / fps.
+  const auto video = clip("liveportrait_d18.mp4");
+  if (!video) GTEST_SKIP() << "../shared/data/face_video/liveportrait_d18.mp4 not found; skipping";
+  test::ScratchDir dir;
+  const fs::path vfr = dir / "vfr.mkv";
+  const std::string make =
+      "ffmpeg -v error -y -i " + quoted(*video) +
+      " -an -vf \"select='lt(t,2)+not(mod(n,3))'\" -fps_mode vfr -c:v libx264 " + quoted(vfr);
+  ASSERT_EQ(std::system(make.c_str()), 0) << make;
+  const auto r = test::run_ethovid("focus run --video " + quoted(vfr) + " --no-server --events " +
+                                   quoted(dir / "events"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const core::Table log = read_event_log(dir / "events", {"video_time_s"});
+  const auto& t = log.column("video_time_s").f64;
+  EXPECT_LT(log.rows(), 130u) << "frames were dropped";
+  const double end = *std::max_element(t.begin(), t.end());
+  EXPECT_GT(end, 6.8) << "frames / fps would say " << log.rows() / 30.0 << " s";
+  EXPECT_LT(end, 7.2);
 }
 
 TEST(FocusRun, KilledWithSigkillItLeavesOnlyCompleteParts) {
