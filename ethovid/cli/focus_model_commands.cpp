@@ -1,17 +1,14 @@
 // `ethovid focus serve` and `ethovid focus label`.
 #include "ethovid/cli/commands.hpp"
 
-#include <pthread.h>
-#include <signal.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "ethovid/cli/focus_commands.hpp"
+#include "ethovid/cli/signal_waiter.hpp"
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/hash.hpp"
 #include "ethovid/focus/focus_model.hpp"
@@ -28,14 +25,7 @@ struct ServeOptions {
 };
 
 int serve_model(const ServeOptions& o) {
-  // As in `ethovid serve`: block the signals before any thread starts (threads inherit the
-  // mask), and take them in one waiting thread that stops the server.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
+  SignalWaiter::block_signals();  // before any thread starts: threads inherit the mask
   focus::FocusModel model = focus::FocusModel::load(o.model);
   focus::ModelServerOptions options = o.server;
   options.model_path = std::filesystem::absolute(o.model).string();
@@ -52,31 +42,18 @@ int serve_model(const ServeOptions& o) {
             << o.model.string() << ", " << features << " features, " << classes << " classes, " << options.threads
             << " threads); Ctrl-C stops" << std::endl;
   std::mutex server_mutex;  // guards `server` between the waiter and the end of serve()
-  std::atomic<bool> finished{false};
-  std::thread waiter([&, signals] {
-    int received = 0;
-    sigwait(&signals, &received);
-    if (finished) return;
-    {
-      std::lock_guard<std::mutex> lock(server_mutex);
-      if (server) {
-        std::cout << "ethovid focus serve: stopping" << std::endl;
-        server->stop();
-      }
-    }
-    sigwait(&signals, &received);  // a second signal while stopping ends the program at once
-    if (!finished) std::_Exit(128 + received);
-  });
-  const bool served = server->serve();
-  std::unique_ptr<focus::ModelServer> ending;
+  bool served = false;
   {
+    SignalWaiter waiter([&] {
+      std::lock_guard<std::mutex> lock(server_mutex);
+      if (!server) return;
+      std::cout << "ethovid focus serve: stopping" << std::endl;
+      server->stop();
+    });
+    served = server->serve();
     std::lock_guard<std::mutex> lock(server_mutex);
-    ending = std::move(server);
+    server.reset();
   }
-  ending.reset();
-  finished = true;
-  pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter, whichever sigwait it is in
-  waiter.join();
   if (!served) throw ConfigError("listening on " + options.host + ":" + std::to_string(port) + " failed");
   std::cout << "ethovid focus serve: stopped" << std::endl;
   return 0;

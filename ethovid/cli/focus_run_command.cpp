@@ -1,18 +1,15 @@
 // `ethovid focus run`: a camera or a file through the focus loop, with the control server on
 // loopback unless --no-server. SIGINT or SIGTERM ends the loop after a last flush of the log
 // (exit 0), so Ctrl-C on a live session loses nothing.
-#include <pthread.h>
-#include <signal.h>
 
 #include <atomic>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
-#include <thread>
 
 #include "ethovid/cli/commands.hpp"
 #include "ethovid/cli/focus_commands.hpp"
+#include "ethovid/cli/signal_waiter.hpp"
 #include "ethovid/focus/control_server.hpp"
 #include "ethovid/focus/focus_session.hpp"
 #include "ethovid/focus/session_hub.hpp"
@@ -35,30 +32,14 @@ int focus_run(RunFlags& flags, const std::function<void(focus::SessionOptions&)>
   if (!flags.config.empty()) focus::apply_focus_config(flags.config, options);
   apply_flags(options);
 
-  sigset_t signals;  // to one waiting thread, which asks the loop to stop
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::atomic<bool> stop{false};
   // The first signal asks the loop to stop after a last flush; a second, while that takes long (a
   // source that blocks), exits at once.
-  std::atomic<bool> ending{false};
-  std::thread waiter([&, signals] {
-    int received = 0;
-    sigwait(&signals, &received);
-    if (ending) return;
+  SignalWaiter waiter([&] {
     stop = true;
     std::cerr << "focus run: stopping after a last flush (a second signal exits at once)"
               << std::endl;
-    sigwait(&signals, &received);
-    if (!ending) std::_Exit(128 + received);
   });
-  const auto end_waiter = [&] {
-    ending = true;
-    pthread_kill(waiter.native_handle(), SIGTERM);  // wakes it in whichever sigwait it is
-    waiter.join();
-  };
 
   focus::SessionHub hub;
   std::unique_ptr<focus::ControlServer> server;
@@ -74,12 +55,10 @@ int focus_run(RunFlags& flags, const std::function<void(focus::SessionOptions&)>
   } catch (...) {
     hub.close();
     if (server) server->stop();
-    end_waiter();
     throw;
   }
   hub.close();
   if (server) server->stop();
-  end_waiter();
   const focus::SessionCounters& c = result.counters;
   std::printf(
       "focus run: session %s, %lld frames in %.1f s (%.0f frames/s, %lld dropped), %lld rows "

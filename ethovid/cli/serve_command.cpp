@@ -1,16 +1,12 @@
 // `ethovid serve`: the HTTP job server (docs/api.md). Runs until SIGINT or SIGTERM; a signal
 // stops the server cleanly, cancelling running jobs (whose outputs are then not written).
-#include <pthread.h>
-#include <signal.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "ethovid/cli/commands.hpp"
+#include "ethovid/cli/signal_waiter.hpp"
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/job_server.hpp"
 #include "ethovid/faces/embed_job.hpp"
@@ -26,14 +22,7 @@ struct ServeOptions {
 };
 
 int serve(const ServeOptions& o) {
-  // Signals go to one waiting thread, not to whichever thread they hit: block them before any
-  // thread starts (threads inherit the mask), then sigwait for them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
+  SignalWaiter::block_signals();  // before any thread starts: threads inherit the mask
   auto server = std::make_unique<core::JobServer>(o.server);
   server->add_kind("faces_embed", faces::faces_embed_job({o.root, o.model_config}));
   const int port = server->bind();
@@ -42,32 +31,23 @@ int serve(const ServeOptions& o) {
   // The first signal stops the server; destroying it cancels running jobs at their next progress
   // step. A second signal, while that takes long, ends the program at once.
   std::mutex server_mutex;  // guards `server` between the waiter and the end of serve()
-  std::atomic<bool> finished{false};
-  std::thread waiter([&, signals] {
-    int received = 0;
-    sigwait(&signals, &received);
-    if (finished) return;
+  bool served = false;
+  {
+    SignalWaiter waiter([&] {
+      std::lock_guard<std::mutex> lock(server_mutex);
+      if (!server) return;
+      std::cout << "ethovid serve: stopping (cancelling running jobs; a second signal exits at once)"
+                << std::endl;
+      server->stop();
+    });
+    served = server->serve();
+    std::unique_ptr<core::JobServer> ending;
     {
       std::lock_guard<std::mutex> lock(server_mutex);
-      if (server) {
-        std::cout << "ethovid serve: stopping (cancelling running jobs; a second signal exits at once)"
-                  << std::endl;
-        server->stop();
-      }
+      ending = std::move(server);
     }
-    sigwait(&signals, &received);
-    if (!finished) std::_Exit(128 + received);
-  });
-  const bool served = server->serve();
-  std::unique_ptr<core::JobServer> ending;
-  {
-    std::lock_guard<std::mutex> lock(server_mutex);
-    ending = std::move(server);
+    ending.reset();  // cancels running jobs; the waiter still answers a second signal meanwhile
   }
-  ending.reset();
-  finished = true;
-  pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter, whichever sigwait it is in
-  waiter.join();
   if (!served) throw ConfigError("listening on " + o.server.host + ":" + std::to_string(port) + " failed");
   std::cout << "ethovid serve: stopped" << std::endl;
   return 0;

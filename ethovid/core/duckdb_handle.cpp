@@ -221,6 +221,20 @@ std::string quote_identifier(std::string_view name) {
   return out + "\"";
 }
 
+std::string glob_literal(std::string_view path) {
+  std::string out;
+  for (char c : path) {
+    if (c == '*' || c == '?' || c == '[') {
+      out += '[';
+      out += c;
+      out += ']';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string quote_string(std::string_view text) {
   if (text.find('\0') != std::string_view::npos) throw Failure("string contains a NUL byte");
   std::string out = "'";

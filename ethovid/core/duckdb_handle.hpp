@@ -141,6 +141,10 @@ void register_source(const Connection& connection, const std::string& name,
 std::string quote_identifier(std::string_view name);
 std::string quote_string(std::string_view text);
 
+// A path as a read_parquet() glob that matches only itself: DuckDB expands *, ? and [ in paths,
+// and a bracketed character matches literally, so "run[1].parquet" reads itself, not "run1".
+std::string glob_literal(std::string_view path);
+
 // The first line of a DuckDB error (its later lines point into the SQL text, which means nothing
 // to someone who never wrote that SQL).
 std::string first_line(std::string_view message);

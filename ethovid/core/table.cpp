@@ -413,22 +413,6 @@ class BatchQueue : public duck::ChunkSource {
   std::size_t cursor_ = 0;
 };
 
-// DuckDB expands globs in read_parquet paths; a bracketed character is matched literally, so a
-// file named "run[1].parquet" reads itself rather than "run1.parquet".
-std::string escape_glob(const std::string& path) {
-  std::string out;
-  for (char c : path) {
-    if (c == '*' || c == '?' || c == '[') {
-      out += '[';
-      out += c;
-      out += ']';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 // ---- reading
 
 // Appends one result column, chunk by chunk, into a Column of the matching ColumnType.
@@ -891,7 +875,7 @@ Table read_parquet(const fs::path& path, const std::optional<std::vector<std::st
   if (fs::is_directory(status)) {
     throw ParquetFormatError(name + " is a directory, not a Parquet file");
   }
-  const std::string literal = duck::quote_string(escape_glob(fs::absolute(path).string()));
+  const std::string literal = duck::quote_string(duck::glob_literal(fs::absolute(path).string()));
   // Without this, a folder named like "day=3" on the path would add a column "day".
   const std::string source = literal + ", hive_partitioning = false";
   Table table;

@@ -180,21 +180,6 @@ core::Table table_of(const std::vector<const EventRecord*>& records) {
   return t;
 }
 
-// DuckDB expands globs in read_parquet paths; a bracketed character matches literally.
-std::string escape_glob(const std::string& path) {
-  std::string out;
-  for (char c : path) {
-    if (c == '*' || c == '?' || c == '[') {
-      out += '[';
-      out += c;
-      out += ']';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::size_t count_parts(const fs::path& dir) {
   std::size_t parts = 0;
   std::error_code ec;
@@ -533,7 +518,7 @@ core::Table read_event_log(const fs::path& events_dir, const std::vector<std::st
   // whole log on a schema mismatch.
   const std::string source =
       "read_parquet(" +
-      core::duck::quote_string(escape_glob(fs::absolute(events_dir).string()) + "/*/*.parquet") +
+      core::duck::quote_string(core::duck::glob_literal(fs::absolute(events_dir).string()) + "/*/*.parquet") +
       ", hive_partitioning = true, union_by_name = true)";
   std::vector<std::string> have;
   try {
