@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "ethovid/core/error.hpp"
 #include "ethovid/focus/model_policy.hpp"
@@ -66,10 +67,12 @@ class CalibratedPolicy : public Policy {
   PolicyDecision decide(double t, const FrameFeatures& f) override {
     PolicyDecision d;
     double away = 0;
+    if (!first_t_) first_t_ = t;
     if (!f.face_present) {
       neutral_.forget_time();
+      // A face never seen has been missing since the run began.
       const double missing =
-          std::isfinite(f.time_since_face_s) ? f.time_since_face_s : o_.away_after_s;
+          std::isfinite(f.time_since_face_s) ? f.time_since_face_s : t - *first_t_;
       if (missing >= o_.away_after_s) {
         d.raw = FocusState::Away, away = 1;
         d.reason = format("no face for %.1f s", missing);
@@ -108,6 +111,7 @@ class CalibratedPolicy : public Policy {
   void reset() override {
     smoother_ = StateSmoother(s_.time_constant_s, s_.enter, s_.leave);
     last_raw_ = FocusState::Focused;
+    first_t_.reset();
   }
 
  private:
@@ -117,6 +121,7 @@ class CalibratedPolicy : public Policy {
   NeutralPose neutral_;
   StateSmoother smoother_;
   FocusState last_raw_ = FocusState::Focused;
+  std::optional<double> first_t_;  // the run's first frame
 };
 
 }  // namespace

@@ -105,6 +105,19 @@ TEST(CalibratedPolicy, AFaceThatLeavesIsAwayAfterAwayAfterSAndFocusedSoonAfterIt
   }
 }
 
+TEST(CalibratedPolicy, AFaceNeverSeenIsAwayAfterAwayAfterSFromTheStartOfTheRun) {
+  // An empty room from t = 100 s on the camera's clock: AWAY 2.25 s into the run, not at once.
+  auto policy = make_policy(calibrated());
+  Timeline tl;
+  for (int i = 0; i < 150; ++i) {
+    const double t = 100 + i / 30.0;
+    tl.t.push_back(t);
+    tl.d.push_back(policy->decide(t, FrameFeatures{}));
+  }
+  EXPECT_TRUE(tl.all_between(FocusState::Focused, 100, 102.2));
+  EXPECT_NEAR(tl.first(FocusState::Away, 100), 102.25, 0.04);
+}
+
 TEST(CalibratedPolicy, AHeadTurnBeyondTheLimitIsDistractedAfterTheFilterDelay) {
   // Looking at the screen, then 35 degrees to the side (0.61 rad > 0.40) for 5 s at t = 70 s,
   // then 25 degrees down (0.44 rad > 0.31) at 90 s, each after the first minute of calibration.
