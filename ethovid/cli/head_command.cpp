@@ -28,6 +28,7 @@ std::string cell(const core::Column& c, std::size_t row) {
     case core::ColumnType::kInt8: return std::to_string(c.i8[row]);
     case core::ColumnType::kBool: return c.i8[row] ? "true" : "false";
     case core::ColumnType::kString: return c.str[row];
+    case core::ColumnType::kBlob: return "<" + std::to_string(c.str[row].size()) + " bytes>";
     case core::ColumnType::kFloatList:
       return "[" + std::to_string(c.spec.list_size) + " floats]";
     case core::ColumnType::kTimestampUtc: {
@@ -54,6 +55,7 @@ std::string type_name(const core::ColumnSpec& spec) {
     case core::ColumnType::kInt8: return "TINYINT";
     case core::ColumnType::kBool: return "BOOLEAN";
     case core::ColumnType::kString: return "VARCHAR";
+    case core::ColumnType::kBlob: return "BLOB";
     case core::ColumnType::kFloatList: return "FLOAT[" + std::to_string(spec.list_size) + "]";
     case core::ColumnType::kTimestampUtc: return "TIMESTAMP WITH TIME ZONE";
   }

@@ -53,6 +53,8 @@ const char* type_label(ColumnType type) {
       return "bool";
     case ColumnType::kString:
       return "string";
+    case ColumnType::kBlob:
+      return "blob";
     case ColumnType::kFloatList:
       return "float list";
     case ColumnType::kTimestampUtc:
@@ -143,6 +145,8 @@ duck::LogicalType logical_type(const ColumnSpec& spec) {
       return duck::LogicalType(duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN));
     case ColumnType::kString:
       return duck::LogicalType(duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR));
+    case ColumnType::kBlob:
+      return duck::LogicalType(duckdb_create_logical_type(DUCKDB_TYPE_BLOB));
     case ColumnType::kFloatList: {
       duck::LogicalType child(duckdb_create_logical_type(DUCKDB_TYPE_FLOAT));
       return duck::LogicalType(
@@ -172,6 +176,7 @@ std::size_t row_bytes(const std::vector<ColumnSpec>& schema, std::size_t string_
         bytes += 1;
         break;
       case ColumnType::kString:
+      case ColumnType::kBlob:
         bytes += 16 + string_bytes;
         break;
       case ColumnType::kFloatList:
@@ -255,6 +260,7 @@ void fill_vector(duckdb_vector vector, const Column& column, std::size_t begin, 
       break;
     }
     case ColumnType::kString:
+    case ColumnType::kBlob:  // bytes as they are; DuckDB copies them
       for (idx_t i = 0; i < n; ++i) {
         if (!column.valid.empty() && !column.valid[begin + i]) continue;
         const std::string& s = column.str[begin + i];
@@ -289,7 +295,7 @@ std::size_t string_payload_per_row(const Table& table) {
   std::size_t bytes = 0;
   std::size_t strings = 0;
   for (const Column& column : table.columns()) {
-    if (column.spec.type != ColumnType::kString) continue;
+    if (column.spec.type != ColumnType::kString && column.spec.type != ColumnType::kBlob) continue;
     for (const std::string& s : column.str) bytes += s.size();
     strings += column.str.size();
   }
@@ -445,6 +451,7 @@ class ColumnReader {
         column_.i8.reserve(rows);
         break;
       case ColumnType::kString:
+      case ColumnType::kBlob:
         column_.str.reserve(rows);
         break;
       case ColumnType::kFloatList:
@@ -483,7 +490,8 @@ class ColumnReader {
         append_values(column_.i64, static_cast<const std::int64_t*>(data), n, valid,
                       std::int64_t{0});
         break;
-      case ColumnType::kString: {
+      case ColumnType::kString:
+      case ColumnType::kBlob: {
         const auto* strings = static_cast<const duckdb_string_t*>(data);
         for (idx_t i = 0; i < n; ++i) {
           if (!valid(i)) {
@@ -682,6 +690,8 @@ ReadPlan plan_for(const duck::LogicalType& type) {
       return {ColumnType::kBool};
     case DUCKDB_TYPE_VARCHAR:
       return {ColumnType::kString};
+    case DUCKDB_TYPE_BLOB:
+      return {ColumnType::kBlob};
     case DUCKDB_TYPE_TIMESTAMP_TZ:
       return {ColumnType::kTimestampUtc};
     case DUCKDB_TYPE_ARRAY: {
@@ -742,6 +752,7 @@ std::size_t Column::rows() const {
     case ColumnType::kBool:
       return i8.size();
     case ColumnType::kString:
+    case ColumnType::kBlob:
       return str.size();
     case ColumnType::kFloatList:
       return spec.list_size > 0 ? f32.size() / static_cast<std::size_t>(spec.list_size) : 0;
@@ -788,6 +799,13 @@ Column Column::string(std::string name, std::vector<std::string> values) {
   Column c;
   c.spec = {std::move(name), ColumnType::kString, 0};
   c.str = std::move(values);
+  return c;
+}
+
+Column Column::blob(std::string name, std::vector<std::string> bytes) {
+  Column c;
+  c.spec = {std::move(name), ColumnType::kBlob, 0};
+  c.str = std::move(bytes);
   return c;
 }
 

@@ -25,6 +25,7 @@ enum class ColumnType {
   // TIMESTAMPTZ and pandas/polars as a UTC datetime. A plain TIMESTAMP (no zone) is not read as
   // this type: its instant is unknown.
   kTimestampUtc,
+  kBlob,  // BLOB: bytes held in `str` (an encoded image, ...)
 };
 
 struct ColumnSpec {
@@ -39,7 +40,7 @@ struct Column {
   std::vector<float> f32;           // kFloat32, kFloatList (row-major, rows * list_size)
   std::vector<std::int64_t> i64;    // kInt64, kTimestampUtc (µs since the epoch, UTC)
   std::vector<std::int8_t> i8;      // kInt8, kBool
-  std::vector<std::string> str;     // kString
+  std::vector<std::string> str;     // kString, kBlob
   std::vector<std::uint8_t> valid;  // empty = every row valid; else 1 valid / 0 NULL per row
 
   std::size_t rows() const;
@@ -51,6 +52,7 @@ struct Column {
   static Column int8(std::string name, std::vector<std::int8_t> values);
   static Column boolean(std::string name, std::vector<std::int8_t> values);
   static Column string(std::string name, std::vector<std::string> values);
+  static Column blob(std::string name, std::vector<std::string> bytes);
   static Column float_list(std::string name, int list_size, std::vector<float> flat_values);
   static Column timestamp_utc(std::string name, std::vector<std::int64_t> micros_since_epoch);
 };

@@ -387,6 +387,38 @@ TEST(ParquetTest, ReadsOtherWritersTypes) {
 
 // TIMESTAMP WITH TIME ZONE keeps the instant to the microsecond (before and after 1970, NULLs),
 // through both writers, and DuckDB sees it as a zoned timestamp with the same epoch value.
+TEST(ParquetTest, BlobRoundTripKeepsEveryByte) {
+  // Encoded images are bytes, not text: NULs, bytes over 0x7f and an empty value survive both
+  // writers and DuckDB types the column BLOB; a NULL stays NULL.
+  ScratchDir dir;
+  const std::vector<std::string> bytes{std::string("\x89PNG\r\n\x1a\n\0\0\xff", 11), "", "jpeg?",
+                                       std::string(70000, '\xd8')};
+  Table t;
+  Column blob = Column::blob("image_bytes", bytes);
+  blob.valid = {1, 1, 0, 1};
+  t.add(std::move(blob));
+  write_parquet(t, dir / "one.parquet");
+  {
+    ParquetStreamWriter writer(dir / "stream.parquet", t.schema());
+    writer.append(t);
+    writer.close();
+  }
+  for (const char* name : {"one.parquet", "stream.parquet"}) {
+    SCOPED_TRACE(name);
+    const Table back = read_parquet(dir / name);
+    const Column& c = back.column("image_bytes");
+    ASSERT_EQ(c.spec.type, ColumnType::kBlob);
+    EXPECT_EQ(c.valid, (std::vector<std::uint8_t>{1, 1, 0, 1}));
+    EXPECT_EQ(c.str[0], bytes[0]);
+    EXPECT_EQ(c.str[1], "");
+    EXPECT_EQ(c.str[3], bytes[3]);
+    const Table types = query_table("SELECT typeof(image_bytes) AS t FROM read_parquet(" +
+                                        duck::quote_string((dir / name).string()) + ") LIMIT 1",
+                                    "the blob test");
+    EXPECT_EQ(types.column("t").str.front(), "BLOB");
+  }
+}
+
 TEST(ParquetTest, TimestampUtcRoundTrip) {
   ScratchDir dir;
   // 2026-12-04T23:59:59.999999Z, the epoch itself, 1969-12-31T23:59:59.5Z, a NULL.
