@@ -22,6 +22,7 @@ void add_focus_run_command(CLI::App& app, Runner& run);
 void add_focus_log_commands(CLI::App& app, Runner& run);
 void add_focus_model_commands(CLI::App& app, Runner& run);
 void add_focus_train_command(CLI::App& app, Runner& run);
+void add_ssl_commands(CLI::App& app, Runner& run);
 
 // One line for a command line CLI11 refused. An unknown command or option is named with the
 // nearest valid one, e.g. "unknown command 'compte'; did you mean 'compute'?".

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   ethovid::cli::add_focus_log_commands(app, run);
   ethovid::cli::add_focus_model_commands(app, run);
   ethovid::cli::add_focus_train_command(app, run);
+  ethovid::cli::add_ssl_commands(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
