@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "ethovid/cli/commands.hpp"
+#include "ethovid/ssl/identity_split.hpp"
 #include "ethovid/ssl/shard_pack.hpp"
 
 namespace ethovid::cli {
@@ -18,6 +19,18 @@ int pack(const ssl::PackOptions& o) {
   if (r.unreadable > 0) {
     std::cout << "ssl pack: " << r.unreadable << " images left out as unreadable, e.g.\n";
     for (const std::string& example : r.unreadable_examples) std::cout << "  " << example << "\n";
+  }
+  return 0;
+}
+
+int split(const ssl::SplitOptions& o) {
+  const ssl::SplitResult r = ssl::split_identities(o);
+  std::cout << "ssl split: " << r.train_identities << " train and " << r.test_identities
+            << " test identities (seed " << o.seed << ") in " << r.splits.string() << "\n";
+  if (o.materialize) {
+    std::cout << "ssl split: " << r.train_images << " train and " << r.test_images
+              << " test images in " << r.parts.size() << " files under " << o.out_dir.string()
+              << "/{train,test}/<source>/\n";
   }
   return 0;
 }
@@ -46,6 +59,27 @@ void add_ssl_commands(CLI::App& app, Runner& run) {
       ->capture_default_str()
       ->type_name("N");
   p->callback([&run, options] { run = [options] { return pack(*options); }; });
+
+  auto split_options = std::make_shared<ssl::SplitOptions>();
+  auto* s = group->add_subcommand(
+      "split",
+      "Identities into train and test (identity-disjoint, the same for the same "
+      "seed): identity_splits.parquet, and the shards' rows by split and source");
+  s->add_option("--glob", split_options->globs, "Shard files (repeat for each source)")
+      ->required()
+      ->type_name("GLOB");
+  s->add_option("--out-dir", split_options->out_dir, "Output folder")->required()->type_name("DIR");
+  s->add_option("--train-ratio", split_options->train_ratio, "Share of identities in train")
+      ->capture_default_str()
+      ->type_name("X");
+  s->add_option("--seed", split_options->seed, "Seed of the split")
+      ->capture_default_str()
+      ->type_name("N");
+  s->add_option("--materialize", split_options->materialize,
+                "Write train/<source>/ and test/<source>/ files")
+      ->capture_default_str()
+      ->type_name("true|false");
+  s->callback([&run, split_options] { run = [split_options] { return split(*split_options); }; });
 }
 
 }  // namespace ethovid::cli
