@@ -16,6 +16,7 @@
 
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/http_server.hpp"
+#include "ethovid/core/percent_encode.hpp"
 #include "ethovid/focus/ui_page.hpp"
 
 namespace ethovid::focus {
@@ -152,21 +153,6 @@ bool same_secret(const std::string& given, const std::string& expected) {
   return diff == 0;
 }
 
-std::string url_encode(const std::string& text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 // The media type of a Content-Type header, without its parameters, in lower case.
 std::string media_type(const std::string& content_type) {
   std::string type = lower(content_type.substr(0, content_type.find(';')));
@@ -226,7 +212,7 @@ struct ControlServer::Impl {
     });
     http.Get("/", [](const httplib::Request& req, httplib::Response& res) {
       const std::string query =
-          req.has_param("token") ? "?token=" + url_encode(req.get_param_value("token")) : "";
+          req.has_param("token") ? "?token=" + core::percent_encode(req.get_param_value("token")) : "";
       res.set_redirect("/ui" + query);
     });
     http.Get("/ui", [](const httplib::Request&, httplib::Response& res) {
@@ -539,7 +525,7 @@ std::string ControlServer::ui_url() const {
   std::string host = is_wildcard_host(o.host) ? "127.0.0.1" : o.host;
   if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
   std::string url = "http://" + host + ":" + std::to_string(impl_->port) + "/ui";
-  if (!o.token.empty()) url += "?token=" + url_encode(o.token);
+  if (!o.token.empty()) url += "?token=" + core::percent_encode(o.token);
   return url;
 }
 

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ethovid/core/atomic_file.hpp"
+#include "ethovid/core/percent_encode.hpp"
 
 namespace ethovid::focus {
 
@@ -127,18 +128,7 @@ struct Experiment {
 std::string file_uri(const fs::path& absolute) {
   // MLflow's path_to_local_file_uri: file:// + the absolute path, percent-encoding what a URI
   // cannot hold.
-  std::string out = "file://";
-  for (const unsigned char c : absolute.string()) {
-    if (std::isalnum(c) ||
-        std::string_view("/-._~:@!$&'()*+,;=").find(c) != std::string_view::npos) {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
+  return "file://" + core::percent_encode(absolute.string(), "/:@!$&'()*+,;=");
 }
 
 std::string experiment_meta(const std::string& id, const std::string& name,
@@ -251,21 +241,6 @@ Endpoint parse_base_url(const std::string& url) {
   e.prefix = m[3].str();
   while (!e.prefix.empty() && e.prefix.back() == '/') e.prefix.pop_back();
   return e;
-}
-
-std::string percent_encode(const std::string& s, bool keep_slash) {
-  std::string out;
-  for (const unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
 }
 
 class RestClient {
@@ -577,7 +552,7 @@ MlflowResult log_to_rest(const MlflowRun& run, const std::string& base_url) {
   const std::string api = "/api/2.0/mlflow/";
   const auto found = client.call(
       "GET",
-      api + "experiments/get-by-name?experiment_name=" + percent_encode(run.experiment_name, false),
+      api + "experiments/get-by-name?experiment_name=" + core::percent_encode(run.experiment_name),
       nullptr, true);
   if (found && found->contains("experiment")) {
     const json& e = (*found)["experiment"];
@@ -641,8 +616,8 @@ MlflowResult log_to_rest(const MlflowRun& run, const std::string& base_url) {
         while (!path.empty() && path.front() == '/') path.erase(0, 1);
         while (!path.empty() && path.back() == '/') path.pop_back();
         for (const fs::path& file : run.artifacts) {
-          client.put_file("/api/2.0/mlflow-artifacts/artifacts/" + percent_encode(path, true) +
-                              "/" + percent_encode(file.filename().string(), false),
+          client.put_file("/api/2.0/mlflow-artifacts/artifacts/" + core::percent_encode(path, "/") +
+                              "/" + core::percent_encode(file.filename().string()),
                           file);
         }
       } else {
