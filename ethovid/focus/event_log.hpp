@@ -39,7 +39,7 @@ std::vector<core::ColumnSpec> event_log_schema();
 std::string utc_date(std::int64_t ts_us);
 
 // The records as a table of event_log_schema(). `date` is always derived from ts (UTC), so the
-// column and the partition it is written under always agree; a record's own `date` is not used.
+// column and the partition it is written under always agree.
 // The intervention strings and level are "" / 0 unless intervention_fired.
 core::Table event_table(const std::vector<EventRecord>& records);
 

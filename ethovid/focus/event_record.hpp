@@ -23,7 +23,7 @@ struct Intervention {
 
 struct EventRecord {
   std::int64_t ts_us = 0;      // wall clock when the frame was processed, UTC microseconds
-  std::string date;            // YYYY-MM-DD of ts in UTC (also the log's partition)
+                               // (the log's `date` and partition are its UTC date)
   std::string session_id;
   std::string run_id;          // a new one at every start of the session
   SessionMode session_mode = SessionMode::Running;

@@ -258,7 +258,6 @@ class Session {
   EventRecord base_record(std::int64_t index, double t) const {
     EventRecord r;
     r.ts_us = now_us();
-    r.date = utc_text(r.ts_us, "%Y-%m-%d");
     r.session_id = result_.session_id;
     r.run_id = run_id_;
     r.session_mode = mode_;
