@@ -10,9 +10,7 @@ namespace ethovid::focus {
 namespace {
 
 FocusState state_of_class(const std::string& name, const std::filesystem::path& file) {
-  for (FocusState s : {FocusState::Focused, FocusState::Distracted, FocusState::Away}) {
-    if (state_name(s) == name) return s;
-  }
+  if (const auto state = parse_state(name)) return *state;
   throw ConfigError(file.string() + ": class '" + name +
                     "' is not a focus state (FOCUSED, DISTRACTED, AWAY)");
 }

@@ -35,13 +35,14 @@ void draw_pose_axes(cv::Mat& image, cv::Point2f origin, const FrameFeatures& f, 
 }  // namespace
 
 cv::Scalar state_color(FocusState state) {
+  // The page's colours (ui_page.cpp: --focused, --distracted, --away), as BGR.
   switch (state) {
     case FocusState::Focused:
-      return {80, 175, 76};
+      return {91, 158, 46};  // #2e9e5b
     case FocusState::Distracted:
-      return {0, 152, 255};
+      return {26, 162, 227};  // #e3a21a
     case FocusState::Away:
-      return {158, 158, 158};
+      return {179, 162, 152};  // #98a2b3
   }
   return {255, 255, 255};
 }

@@ -21,7 +21,7 @@ struct OverlayText {
 
 cv::Mat draw_overlay(const cv::Mat& bgr, const FrameFeatures& features, const OverlayText& text);
 
-// BGR colour of a state on the overlay and the report: green, orange, gray.
+// BGR colour of a state on the overlay, the report and (as CSS) the page: green, amber, blue-grey.
 cv::Scalar state_color(FocusState state);
 
 // JPEG bytes of an image (quality 1..100).

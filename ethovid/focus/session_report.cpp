@@ -12,6 +12,8 @@
 #include "ethovid/core/error.hpp"
 #include "ethovid/core/provenance.hpp"
 #include "ethovid/focus/event_log.hpp"
+#include "ethovid/focus/overlay.hpp"
+#include "ethovid/focus/state_smoothing.hpp"
 
 namespace ethovid::focus {
 
@@ -271,12 +273,10 @@ Json session_totals(const SessionReport& s) {
 }
 
 cv::Scalar state_color(const std::string& state) {
-  // BGR: focused green, distracted orange, away red, paused / stopped grey.
-  if (state == "FOCUSED") return {80, 175, 76};
-  if (state == "DISTRACTED") return {0, 152, 255};
-  if (state == "AWAY") return {54, 67, 244};
+  // The states in the overlay's and the page's colours; paused light grey, camera off dark grey.
+  if (const auto s = parse_state(state)) return focus::state_color(*s);
   if (state == "CAMERA_OFF") return {90, 90, 90};
-  return {170, 170, 170};
+  return {215, 215, 215};
 }
 
 // One run: a band of states over time (its own strip, so nothing covers it), then PERCLOS per
@@ -302,7 +302,7 @@ cv::Mat run_panel(const RunReport& r) {
 
   core::Chart chart(kWidth, 280, "PERCLOS per minute and interventions");
   chart.x_axis(0, x_hi, x_label);
-  chart.y_axis(0, 1.1, "PERCLOS");
+  chart.y_axis(0, 1.1, "PERCLOS (share of time)");
   chart.align_left(kLeft);
   // PERCLOS: the per-minute means, at each minute's middle (or the run's end).
   std::vector<double> x, y;

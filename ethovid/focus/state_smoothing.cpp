@@ -16,6 +16,13 @@ std::string state_name(FocusState state) {
   return "UNKNOWN";
 }
 
+std::optional<FocusState> parse_state(std::string_view name) {
+  for (FocusState s : {FocusState::Focused, FocusState::Distracted, FocusState::Away}) {
+    if (state_name(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
 ScoreFilter::ScoreFilter(double time_constant_s) : tau_(time_constant_s) {
   if (!(time_constant_s > 0)) {
     throw ConfigError("the score filter's time constant must be > 0 s, not " + std::to_string(time_constant_s));

@@ -12,6 +12,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace ethovid::focus {
 
@@ -19,6 +20,8 @@ enum class FocusState { Focused, Distracted, Away };
 
 // "FOCUSED", "DISTRACTED", "AWAY": the names the event log and the API use.
 std::string state_name(FocusState state);
+// The state of one of those names; nullopt for any other text.
+std::optional<FocusState> parse_state(std::string_view name);
 
 class ScoreFilter {
  public:
