@@ -238,26 +238,18 @@ Split make_split(const Rows& rows, const TrainConfig& c, const std::string& sour
         train.push_back(i);
       }
     }
-    if (s.validation_by.empty()) {
-      if (c.validation_fraction > 0) {
-        std::tie(s.fit, s.validation) = split_by_time(rows, train, c.validation_fraction);
-        s.validation_by = "time";
-      } else {
-        s.fit = train;
-        s.validation_by = "none";
-      }
-    } else {
-      s.fit = train;
-    }
   } else {
     std::tie(train, s.test) = split_by_time(rows, all, c.test_fraction);
-    if (c.validation_fraction > 0) {
-      std::tie(s.fit, s.validation) = split_by_time(rows, train, c.validation_fraction);
-      s.validation_by = "time";
-    } else {
-      s.fit = train;
-      s.validation_by = "none";
-    }
+  }
+  // Without validation sessions, the temperature is fitted on the latest rows of train.
+  if (!s.validation_by.empty()) {
+    s.fit = train;
+  } else if (c.validation_fraction > 0) {
+    std::tie(s.fit, s.validation) = split_by_time(rows, train, c.validation_fraction);
+    s.validation_by = "time";
+  } else {
+    s.fit = train;
+    s.validation_by = "none";
   }
   if (s.test.empty() || s.fit.size() < 2) {
     throw TrainingDataError(source + ": " + std::to_string(rows.size()) + " labelled rows leave " +
