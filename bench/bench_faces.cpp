@@ -20,52 +20,27 @@
 #include "ethovid/faces/track.hpp"
 #include "ethovid/vision/face_embedder.hpp"
 #include "ethovid/vision/model_config.hpp"
+#include "talking_head_clip.hpp"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using ethovid::core::seconds_since;
 
-namespace {
-
-double decode_seconds(const std::string& video, std::int64_t* frames) {
-  const auto start = Clock::now();
-  ethovid::core::VideoReader reader(video);
-  cv::Mat frame;
-  std::int64_t n = 0;
-  while (reader.read_bgr(frame)) ++n;
-  *frames = n;
-  return seconds_since(start);
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   const fs::path shared = argc > 1 ? fs::path(argv[1]) : fs::path("../shared/data");
   const fs::path work = argc > 2 ? fs::path(argv[2]) : fs::path("bench-data");
-  const fs::path talking = shared / "face_video/liveportrait_d6.mp4";
-  if (!fs::exists(talking)) {
-    std::printf("skipped: %s not found\n", talking.c_str());
-    return 0;
-  }
-  fs::create_directories(work);
   // A 720p episode-like clip: the 480x480 talking head scaled to 720 rows, centred on 1280x720.
-  const fs::path clip = work / "talking_head_720p.mp4";
-  if (!fs::exists(clip)) {
-    const std::string command = "ffmpeg -v error -y -i '" + talking.string() +
-                                "' -an -vf scale=720:720,pad=1280:720:280:0 -c:v libx264 -crf 20 '" +
-                                clip.string() + "'";
-    if (std::system(command.c_str()) != 0) {
-      std::printf("skipped: ffmpeg could not make %s\n", clip.c_str());
-      return 0;
-    }
-  }
+  const auto made = ethovid::bench::talking_head_clip(shared, work, "talking_head_720p.mp4",
+                                                      "scale=720:720,pad=1280:720:280:0");
+  if (!made) return 0;
+  const fs::path clip = *made;
   const double fps = 30.0;
 
   std::printf("== track (%s, 1280x720, 1008 frames)\n", clip.filename().c_str());
   fs::path tracks_file;
   for (int stride : {1, 2}) {
     std::int64_t frames = 0;
-    const double decode_s = decode_seconds(clip.string(), &frames);
+    const double decode_s = ethovid::bench::decode_seconds(clip.string(), &frames);
     ethovid::faces::TrackOptions o;
     o.video = clip.string();
     o.output_dir = work / ("faces_track_stride" + std::to_string(stride));

@@ -21,6 +21,7 @@
 #include "ethovid/focus/feature_extractor.hpp"
 #include "ethovid/focus/focus_session.hpp"
 #include "ethovid/focus/policy.hpp"
+#include "talking_head_clip.hpp"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -33,49 +34,21 @@ double percentile(std::vector<double> v, double q) {
   return v[static_cast<std::size_t>(q * (v.size() - 1))];
 }
 
-double decode_seconds(const std::string& video, std::int64_t* frames,
-                      std::vector<double>* per_frame_ms) {
-  const auto start = Clock::now();
-  ethovid::core::VideoReader reader(video);
-  cv::Mat frame;
-  std::int64_t n = 0;
-  for (;;) {
-    const auto t0 = Clock::now();
-    if (!reader.read_bgr(frame)) break;
-    if (per_frame_ms) per_frame_ms->push_back(seconds_since(t0) * 1000);
-    ++n;
-  }
-  *frames = n;
-  return seconds_since(start);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   const fs::path shared = argc > 1 ? fs::path(argv[1]) : fs::path("../shared/data");
   const fs::path work = argc > 2 ? fs::path(argv[2]) : fs::path("bench-data");
-  const fs::path talking = shared / "face_video/liveportrait_d6.mp4";
-  if (!fs::exists(talking)) {
-    std::printf("skipped: %s not found\n", talking.c_str());
-    return 0;
-  }
-  fs::create_directories(work);
-  const fs::path clip = work / "talking_head_640x480.mp4";
-  if (!fs::exists(clip)) {
-    const std::string command =
-        "ffmpeg -v error -y -i '" + talking.string() +
-        "' -an -vf scale=432:432,pad=640:480:104:24 -c:v libx264 -crf 20 '" + clip.string() + "'";
-    if (std::system(command.c_str()) != 0) {
-      std::printf("skipped: ffmpeg could not make %s\n", clip.c_str());
-      return 0;
-    }
-  }
+  const auto made = ethovid::bench::talking_head_clip(shared, work, "talking_head_640x480.mp4",
+                                                      "scale=432:432,pad=640:480:104:24");
+  if (!made) return 0;
+  const fs::path clip = *made;
 
   // Per frame on one core.
   cv::setNumThreads(1);
   std::int64_t frames = 0;
   std::vector<double> decode_ms;
-  decode_seconds(clip.string(), &frames, &decode_ms);
+  ethovid::bench::decode_seconds(clip.string(), &frames, &decode_ms);
   ethovid::focus::FeatureExtractor extractor(
       ethovid::vision::load_model_config(ethovid::vision::default_model_config_path()));
   auto policy = ethovid::focus::make_policy({});
@@ -102,7 +75,7 @@ int main(int argc, char** argv) {
 
   // Offline, all cores.
   cv::setNumThreads(-1);
-  const double decode_s = decode_seconds(clip.string(), &frames, nullptr);
+  const double decode_s = ethovid::bench::decode_seconds(clip.string(), &frames, nullptr);
   ethovid::focus::SessionOptions o;
   o.source.video = clip.string();
   o.events_dir = work / "focus_events";
